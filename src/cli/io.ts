@@ -1,0 +1,24 @@
+/** What a command writes to; tests pass their own. */
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+}
+
+export const processIo = (): Io => ({
+  stdout: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  stderr: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  env: process.env,
+  cwd: process.cwd(),
+});
+
+/** A mistake in how the command was called: exit code 2 and the command's usage. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;

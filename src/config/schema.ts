@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import { parseDuration } from '../duration.ts';
+import { Secret } from '../secret.ts';
+
+/** A duration (`30s`, `15m`, `8h`, `7d`, or seconds) parsed into milliseconds. */
+const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ms = parseDuration(value);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `expected a duration like 30s, 15m, 8h or 7d, got ${JSON.stringify(value)}` });
+    return z.NEVER;
+  }
+  return ms;
+});
+/** A duration, or `off` (0) where a limit can be switched off. */
+const durationOrOff = z.union([z.literal('off'), z.literal(false)]).transform(() => 0).or(duration);
+const secret = z.string().min(1).transform((value) => new Secret(value));
+const port = z.number().int().min(0).max(65_535);
+
+const database = z.strictObject({
+  url: secret.optional(),
+  poolSize: z.number().int().min(1).max(1000).default(10),
+  connectTimeout: duration.default(5_000),
+  statementTimeout: duration.default(30_000),
+});
+
+export const configSchema = z
+  .strictObject({
+    url: z.url({ protocol: /^https?$/ }).optional(),
+    host: z.string().min(1).default('0.0.0.0'),
+    port: port.default(8080),
+    dataDir: z.string().min(1).default('./.gatehouse'),
+    database: database.default(database.parse({})),
+    masterKey: secret.optional(),
+    log: z
+      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .default({ level: 'info' }),
+    http: z
+      .strictObject({
+        bodyLimit: z.number().int().min(1024).default(1_048_576),
+        shutdownTimeout: duration.default(10_000),
+        trustProxy: z.boolean().default(false),
+      })
+      .default({ bodyLimit: 1_048_576, shutdownTimeout: 10_000, trustProxy: false }),
+    migrations: z.strictObject({ auto: z.boolean().default(true) }).default({ auto: true }),
+    keys: z
+      .strictObject({ rotationOverlap: duration.default(7 * 86_400_000), refreshInterval: duration.default(60_000) })
+      .default({ rotationOverlap: 7 * 86_400_000, refreshInterval: 60_000 }),
+    sessions: z
+      .strictObject({ idle: duration.default(3_600_000), absolute: duration.default(8 * 3_600_000) })
+      .default({ idle: 3_600_000, absolute: 8 * 3_600_000 }),
+    mfa: z.strictObject({ policy: z.enum(['required', 'optional']).default('required') }).default({ policy: 'required' }),
+    passwordPolicy: z
+      .strictObject({
+        minLength: z.number().int().min(8).max(256).default(12),
+        maxAge: durationOrOff.default(90 * 86_400_000),
+        history: z.number().int().min(0).max(50).default(5),
+        requireClasses: z.number().int().min(0).max(4).default(3),
+      })
+      .default({ minLength: 12, maxAge: 90 * 86_400_000, history: 5, requireClasses: 3 }),
+  })
+  .transform((config) => ({
+    ...config,
+    // The public base URL, without a trailing slash; defaults to this machine's port.
+    url: (config.url ?? `http://localhost:${config.port}`).replace(/\/+$/, ''),
+  }));
+
+export type Config = z.output<typeof configSchema>;

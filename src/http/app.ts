@@ -1,0 +1,28 @@
+import type Router from '@koa/router';
+import Koa from 'koa';
+import type { Runtime } from '../runtime.ts';
+import { accessLog } from './middleware/access-log.ts';
+import { errorHandler } from './middleware/error-handler.ts';
+import { requestId } from './middleware/request-id.ts';
+import { securityHeaders } from './middleware/security-headers.ts';
+import { httpMetrics } from './metrics.ts';
+import { healthRoutes } from './routes/health.ts';
+
+/**
+ * The Koa application: cross-cutting middleware in a fixed order, then each module's routes.
+ * Modules contribute routers; they do not reach into the app.
+ */
+export function createApp(runtime: Runtime, routers: Router[] = []): Koa {
+  const app = new Koa({ proxy: runtime.config.http.trustProxy });
+  app.silent = true; // errors are logged by the error handler, once, with the request id
+  app.use(requestId());
+  app.use(accessLog(runtime.log));
+  app.use(httpMetrics(runtime.metrics));
+  app.use(securityHeaders(runtime.config.url.startsWith('https:')));
+  app.use(errorHandler(runtime.log));
+  for (const router of [healthRoutes(runtime.readiness, runtime.metrics), ...routers]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
+  return app;
+}

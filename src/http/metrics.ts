@@ -1,0 +1,46 @@
+import type { Middleware } from 'koa';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { Db } from '../store/db.ts';
+
+/** One registry per running app (tests run several in one process). */
+export function createMetrics(db: Db): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
+  new Gauge({
+    name: 'gatehouse_db_pool_connections',
+    help: 'Database pool connections by state',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const stats = db.stats();
+      this.set({ state: 'total' }, stats.total);
+      this.set({ state: 'idle' }, stats.idle);
+      this.set({ state: 'waiting' }, stats.waiting);
+    },
+  });
+  new Gauge({ name: 'gatehouse_info', help: 'Backend in use', labelNames: ['backend'], registers: [registry] }).set(
+    { backend: db.kind },
+    1,
+  );
+  return registry;
+}
+
+/** Request duration by method, route template (never the raw path: bounded labels) and status. */
+export function httpMetrics(registry: Registry): Middleware {
+  const histogram = new Histogram({
+    name: 'gatehouse_http_request_duration_seconds',
+    help: 'HTTP request duration',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return async (ctx, next) => {
+    const end = histogram.startTimer();
+    try {
+      await next();
+    } finally {
+      const route = ctx.state['metricsRoute'] ?? ctx._matchedRoute ?? 'unmatched';
+      end({ method: ctx.method, route: String(route), status: String(ctx.status) });
+    }
+  };
+}

@@ -1,0 +1,81 @@
+import type { Registry } from 'prom-client';
+import type { Config } from './config/schema.ts';
+import { createMetrics } from './http/metrics.ts';
+import { checkMasterKey, ensureKeys, KEYS_CHANNEL, type KeyRing, openKeyRing } from './keys/keyring.ts';
+import { loadMasterKey } from './keys/master-key.ts';
+import type { Logger } from './log.ts';
+import { createReadiness, type Readiness } from './readiness.ts';
+import type { Db } from './store/db.ts';
+import { migrate, migrationStatus, readMigrations } from './store/migrate.ts';
+import { openDb } from './store/open.ts';
+
+/** Everything a running node holds, built once at start and passed down. */
+export interface Runtime {
+  config: Config;
+  log: Logger;
+  db: Db;
+  keys: KeyRing;
+  masterKey: Buffer;
+  metrics: Registry;
+  readiness: Readiness;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Apply pending migrations (default: config.migrations.auto). */
+  migrate?: boolean;
+}
+
+/**
+ * Opens the database, checks the master key before anything is written, migrates, loads the key
+ * ring and keeps it current (NOTIFY from `keys rotate`, plus a timer for missed notifications).
+ */
+export async function startRuntime(config: Config, log: Logger, options: StartOptions = {}): Promise<Runtime> {
+  const master = loadMasterKey(config.masterKey, config.dataDir);
+  if (master.warning) log.warn(master.warning);
+  const db = await openDb(config, (event) =>
+    event === 'lost' ? log.warn('database notification connection lost; reconnecting') : log.info('database notifications restored'),
+  );
+  const closers: (() => Promise<void> | void)[] = [() => db.close()];
+  const close = async () => {
+    for (const fn of closers.reverse()) await fn();
+  };
+  try {
+    await checkMasterKey(db, master.key);
+    const migrations = readMigrations();
+    if (options.migrate ?? config.migrations.auto) {
+      const applied = await migrate(db, migrations);
+      if (applied.length) log.info({ applied }, 'migrations applied');
+    }
+    const status = await migrationStatus(db, migrations);
+    if (status.pending.length) {
+      throw new Error(`database needs migrations (${status.pending.map((m) => m.name).join(', ')}); run gatehouse migrate`);
+    }
+    await ensureKeys(db, master.key);
+    const keys = await openKeyRing(db, master.key);
+    const reloadKeys = () =>
+      keys.reload().catch((error: unknown) => log.warn({ err: (error as Error).message }, 'key ring reload failed'));
+    const unlisten = await db.listen(KEYS_CHANNEL, () => void reloadKeys());
+    const timer = setInterval(reloadKeys, config.keys.refreshInterval).unref();
+    closers.push(unlisten, () => clearInterval(timer));
+
+    const readiness = createReadiness();
+    readiness.register('database', async () => {
+      await db.query('select 1');
+      return undefined;
+    });
+    readiness.register('migrations', async () => {
+      const { rows } = await db.query<{ n: number }>('select count(*)::int as n from schema_migrations');
+      return rows[0]!.n === migrations.length ? undefined : `database has ${rows[0]!.n} of ${migrations.length} migrations`;
+    });
+    readiness.register('keys', () => {
+      keys.signingKey('ES256');
+      keys.sealingKey();
+      return undefined;
+    });
+    return { config, log, db, keys, masterKey: master.key, metrics: createMetrics(db), readiness, close };
+  } catch (error) {
+    await close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,66 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config/schema.ts';
+import { bootstrapRoot, setupUrl } from './directory/bootstrap.ts';
+import { createApp } from './http/app.ts';
+import type { Logger } from './log.ts';
+import { type Runtime, startRuntime } from './runtime.ts';
+
+export interface RunningServer {
+  runtime: Runtime;
+  server: Server;
+  url: string;
+  port: number;
+  /** Stops accepting, lets in-flight requests finish (up to the shutdown timeout), closes the database. */
+  stop(): Promise<void>;
+}
+
+export interface ServeOptions {
+  migrate?: boolean;
+  /** Where the one-time set-up link is printed (never the log). */
+  announce?: (line: string) => void;
+}
+
+export async function serve(config: Config, log: Logger, options: ServeOptions = {}): Promise<RunningServer> {
+  const runtime = await startRuntime(config, log, options.migrate === undefined ? {} : { migrate: options.migrate });
+  try {
+    const link = await bootstrapRoot(runtime.db);
+    if (link) {
+      const announce = options.announce ?? ((line: string) => process.stderr.write(`${line}\n`));
+      announce(
+        `Root administrator created. Set it up within one hour, once, at:\n  ${setupUrl(config.url, link.token)}\n(\`gatehouse init --new-link\` issues a new link.)`,
+      );
+      log.info({ userId: link.userId }, 'root administrator created; set-up link printed to the console');
+    }
+    const app = createApp(runtime);
+    const server = createServer(app.callback());
+    server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
+    server.headersTimeout = 66_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.port, config.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const port = (server.address() as AddressInfo).port;
+    log.info({ port, backend: runtime.db.kind, url: config.url }, 'gatehouse listening');
+
+    let stopping: Promise<void> | undefined;
+    const stop = () =>
+      (stopping ??= (async () => {
+        log.info('shutting down');
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const deadline = setTimeout(() => server.closeAllConnections(), config.http.shutdownTimeout);
+        await closed;
+        clearTimeout(deadline);
+        await runtime.close();
+        log.info('stopped');
+      })());
+    return { runtime, server, url: `http://127.0.0.1:${port}`, port, stop };
+  } catch (error) {
+    await runtime.close().catch(() => {});
+    throw error;
+  }
+}
