@@ -1,6 +1,6 @@
-import { GatehouseError, oneLine } from './errors.ts';
 import { type Command, type CommandContext, commands } from './cli/commands.ts';
 import { EXIT, type Io, UsageError } from './cli/io.ts';
+import { GatehouseError, oneLine } from './errors.ts';
 
 const GLOBAL_HELP = `gatehouse: self-hosted identity center
 
@@ -59,6 +59,8 @@ export async function runCli(argv: string[], io: Io, stopSignal: Promise<void>):
 }
 
 function usage(io: Io, message: string, command?: Command): number {
-  io.stderr(`gatehouse: ${message}\n${command ? `usage: ${command.usage}` : 'run gatehouse --help for the commands'}`);
+  io.stderr(
+    `gatehouse: ${message}\n${command ? `usage: ${command.usage}` : 'run gatehouse --help for the commands'}`,
+  );
   return EXIT.usage;
 }

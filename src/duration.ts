@@ -19,7 +19,11 @@ export function parseDuration(text: string | number): number | undefined {
 }
 
 export function formatDuration(ms: number): string {
-  for (const [unit, seconds] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) {
+  for (const [unit, seconds] of [
+    ['d', 86_400],
+    ['h', 3600],
+    ['m', 60],
+  ] as const) {
     if (ms % (seconds * 1000) === 0 && ms >= seconds * 1000) return `${ms / (seconds * 1000)}${unit}`;
   }
   return `${ms / 1000}s`;

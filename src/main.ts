@@ -1,5 +1,5 @@
-import { runCli } from './cli.ts';
 import { processIo } from './cli/io.ts';
+import { runCli } from './cli.ts';
 
 /** Process entry: wires signals to the CLI and turns its result into the exit code. */
 const stopSignal = new Promise<void>((resolve) => {

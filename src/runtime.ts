@@ -30,11 +30,17 @@ export interface StartOptions {
  * Opens the database, checks the master key before anything is written, migrates, loads the key
  * ring and keeps it current (NOTIFY from `keys rotate`, plus a timer for missed notifications).
  */
-export async function startRuntime(config: Config, log: Logger, options: StartOptions = {}): Promise<Runtime> {
+export async function startRuntime(
+  config: Config,
+  log: Logger,
+  options: StartOptions = {},
+): Promise<Runtime> {
   const master = loadMasterKey(config.masterKey, config.dataDir);
   if (master.warning) log.warn(master.warning);
   const db = await openDb(config, (event) =>
-    event === 'lost' ? log.warn('database notification connection lost; reconnecting') : log.info('database notifications restored'),
+    event === 'lost'
+      ? log.warn('database notification connection lost; reconnecting')
+      : log.info('database notifications restored'),
   );
   const closers: (() => Promise<void> | void)[] = [() => db.close()];
   const close = async () => {
@@ -49,12 +55,16 @@ export async function startRuntime(config: Config, log: Logger, options: StartOp
     }
     const status = await migrationStatus(db, migrations);
     if (status.pending.length) {
-      throw new Error(`database needs migrations (${status.pending.map((m) => m.name).join(', ')}); run gatehouse migrate`);
+      throw new Error(
+        `database needs migrations (${status.pending.map((m) => m.name).join(', ')}); run gatehouse migrate`,
+      );
     }
     await ensureKeys(db, master.key);
     const keys = await openKeyRing(db, master.key);
     const reloadKeys = () =>
-      keys.reload().catch((error: unknown) => log.warn({ err: (error as Error).message }, 'key ring reload failed'));
+      keys
+        .reload()
+        .catch((error: unknown) => log.warn({ err: (error as Error).message }, 'key ring reload failed'));
     const unlisten = await db.listen(KEYS_CHANNEL, () => void reloadKeys());
     const timer = setInterval(reloadKeys, config.keys.refreshInterval).unref();
     closers.push(unlisten, () => clearInterval(timer));
@@ -66,7 +76,9 @@ export async function startRuntime(config: Config, log: Logger, options: StartOp
     });
     readiness.register('migrations', async () => {
       const { rows } = await db.query<{ n: number }>('select count(*)::int as n from schema_migrations');
-      return rows[0]!.n === migrations.length ? undefined : `database has ${rows[0]!.n} of ${migrations.length} migrations`;
+      return rows[0]!.n === migrations.length
+        ? undefined
+        : `database has ${rows[0]!.n} of ${migrations.length} migrations`;
     });
     readiness.register('keys', () => {
       keys.signingKey('ES256');

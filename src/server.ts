@@ -22,7 +22,11 @@ export interface ServeOptions {
 }
 
 export async function serve(config: Config, log: Logger, options: ServeOptions = {}): Promise<RunningServer> {
-  const runtime = await startRuntime(config, log, options.migrate === undefined ? {} : { migrate: options.migrate });
+  const runtime = await startRuntime(
+    config,
+    log,
+    options.migrate === undefined ? {} : { migrate: options.migrate },
+  );
   try {
     const link = await bootstrapRoot(runtime.db);
     if (link) {

@@ -30,7 +30,12 @@ const HELP = { help: { type: 'boolean', short: 'h' } } as const;
 
 function parse<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
   try {
-    return parseArgs({ args, options: { ...options, ...HELP } as T & typeof HELP, allowPositionals: true, strict: true });
+    return parseArgs({
+      args,
+      options: { ...options, ...HELP } as T & typeof HELP,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
@@ -89,7 +94,9 @@ export const commands: Record<string, Command> = {
           return status.pending.length ? 1 : 0;
         }
         const applied = await migrate(db);
-        context.io.stdout(applied.length ? applied.map((name) => `applied  ${name}`).join('\n') : 'database is up to date');
+        context.io.stdout(
+          applied.length ? applied.map((name) => `applied  ${name}`).join('\n') : 'database is up to date',
+        );
         return 0;
       });
     },
@@ -108,7 +115,9 @@ export const commands: Record<string, Command> = {
           context.io.stdout('root administrator already exists; use --new-link for a new set-up link');
           return 0;
         }
-        context.io.stdout(`Set up the root administrator within one hour, once, at:\n  ${setupUrl(cfg.url, link.token)}`);
+        context.io.stdout(
+          `Set up the root administrator within one hour, once, at:\n  ${setupUrl(cfg.url, link.token)}`,
+        );
         return 0;
       } finally {
         await runtime.close();
@@ -120,10 +129,14 @@ export const commands: Record<string, Command> = {
     usage:
       'gatehouse keys rotate [--activate-in 24h] [--overlap 7d]\n  gatehouse keys list\n\nrotate adds a new key of every algorithm; the keys it replaces keep verifying for the overlap\n(default keys.rotationOverlap). --activate-in publishes the new keys now and signs with them later.',
     async run(args, context) {
-      const { values, positionals } = parse(args, { 'activate-in': { type: 'string' }, overlap: { type: 'string' } });
+      const { values, positionals } = parse(args, {
+        'activate-in': { type: 'string' },
+        overlap: { type: 'string' },
+      });
       if (values.help) return help(this, context.io);
       const [action, ...rest] = positionals;
-      if (rest.length || (action !== 'rotate' && action !== 'list')) throw new UsageError('expected "keys rotate" or "keys list"');
+      if (rest.length || (action !== 'rotate' && action !== 'list'))
+        throw new UsageError('expected "keys rotate" or "keys list"');
       const cfg = config(context);
       const duration = (name: string, text: string | undefined, fallback: number) => {
         if (text === undefined) return fallback;
@@ -139,13 +152,18 @@ export const commands: Record<string, Command> = {
         await ensureKeys(db, master);
         if (action === 'rotate') {
           for (const key of await rotateKeys(db, master, { overlapMs, activateInMs })) {
-            context.io.stdout(`added ${key.alg.padEnd(7)} ${key.kid}  active from ${key.activatesAt.toISOString()}`);
+            context.io.stdout(
+              `added ${key.alg.padEnd(7)} ${key.kid}  active from ${key.activatesAt.toISOString()}`,
+            );
           }
           return 0;
         }
-        const { rows } = await db.query<{ kid: string; alg: string; activates_at: Date; retires_at: Date | null }>(
-          'select kid, alg, activates_at, retires_at from keys order by alg, activates_at desc',
-        );
+        const { rows } = await db.query<{
+          kid: string;
+          alg: string;
+          activates_at: Date;
+          retires_at: Date | null;
+        }>('select kid, alg, activates_at, retires_at from keys order by alg, activates_at desc');
         for (const row of rows) {
           const state =
             row.retires_at && row.retires_at.getTime() <= Date.now()

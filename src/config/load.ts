@@ -54,7 +54,7 @@ function readYaml(file: string): Record<string, unknown> {
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   const problem = doc.errors[0];
   if (problem) {
-    const line = problem.linePos?.[0]?.line;
+    const line = text.slice(0, problem.pos[0]).split('\n').length;
     throw configError(`${file}${line ? `:${line}` : ''}: ${problem.message.split('\n')[0]}`);
   }
   const value: unknown = doc.toJS() ?? {};
@@ -86,9 +86,11 @@ function fromEnv(value: string, setting: Setting): unknown {
     case 'int':
       return /^-?\d+$/.test(value) ? Number(value) : value;
     case 'bool':
-      return ({ true: true, '1': true, yes: true, false: false, '0': false, no: false } as Record<string, boolean>)[
-        value.toLowerCase()
-      ] ?? value;
+      return (
+        (
+          { true: true, '1': true, yes: true, false: false, '0': false, no: false } as Record<string, boolean>
+        )[value.toLowerCase()] ?? value
+      );
     default:
       return value;
   }

@@ -6,14 +6,23 @@ import { Secret } from '../secret.ts';
 const duration = z.union([z.string(), z.number()]).transform((value, ctx) => {
   const ms = parseDuration(value);
   if (ms === undefined) {
-    ctx.addIssue({ code: 'custom', message: `expected a duration like 30s, 15m, 8h or 7d, got ${JSON.stringify(value)}` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a duration like 30s, 15m, 8h or 7d, got ${JSON.stringify(value)}`,
+    });
     return z.NEVER;
   }
   return ms;
 });
 /** A duration, or `off` (0) where a limit can be switched off. */
-const durationOrOff = z.union([z.literal('off'), z.literal(false)]).transform(() => 0).or(duration);
-const secret = z.string().min(1).transform((value) => new Secret(value));
+const durationOrOff = z
+  .union([z.literal('off'), z.literal(false)])
+  .transform(() => 0)
+  .or(duration);
+const secret = z
+  .string()
+  .min(1)
+  .transform((value) => new Secret(value));
 const port = z.number().int().min(0).max(65_535);
 
 const database = z.strictObject({
@@ -32,7 +41,9 @@ export const configSchema = z
     database: database.default(database.parse({})),
     masterKey: secret.optional(),
     log: z
-      .strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') })
+      .strictObject({
+        level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+      })
       .default({ level: 'info' }),
     http: z
       .strictObject({
@@ -43,12 +54,17 @@ export const configSchema = z
       .default({ bodyLimit: 1_048_576, shutdownTimeout: 10_000, trustProxy: false }),
     migrations: z.strictObject({ auto: z.boolean().default(true) }).default({ auto: true }),
     keys: z
-      .strictObject({ rotationOverlap: duration.default(7 * 86_400_000), refreshInterval: duration.default(60_000) })
+      .strictObject({
+        rotationOverlap: duration.default(7 * 86_400_000),
+        refreshInterval: duration.default(60_000),
+      })
       .default({ rotationOverlap: 7 * 86_400_000, refreshInterval: 60_000 }),
     sessions: z
       .strictObject({ idle: duration.default(3_600_000), absolute: duration.default(8 * 3_600_000) })
       .default({ idle: 3_600_000, absolute: 8 * 3_600_000 }),
-    mfa: z.strictObject({ policy: z.enum(['required', 'optional']).default('required') }).default({ policy: 'required' }),
+    mfa: z
+      .strictObject({ policy: z.enum(['required', 'optional']).default('required') })
+      .default({ policy: 'required' }),
     passwordPolicy: z
       .strictObject({
         minLength: z.number().int().min(8).max(256).default(12),

@@ -18,7 +18,10 @@ export const hashToken = (token: string): string => createHash('sha256').update(
  * sign-in and can never hold programmatic credentials (enforced by the sign-in and credentials
  * modules). Returns undefined when root already exists and no new link was asked for.
  */
-export async function bootstrapRoot(db: Db, options: { newLink?: boolean } = {}): Promise<SetupLink | undefined> {
+export async function bootstrapRoot(
+  db: Db,
+  options: { newLink?: boolean } = {},
+): Promise<SetupLink | undefined> {
   return db.withLock('gatehouse:bootstrap', () =>
     db.transaction(async (tx) => {
       const existing = await tx.query<{ id: string }>('select id from users where is_root');
@@ -40,13 +43,14 @@ export async function bootstrapRoot(db: Db, options: { newLink?: boolean } = {})
 export async function issueSetupToken(q: Queryable, userId: string, purpose: string): Promise<SetupLink> {
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + SETUP_TTL_MS);
-  await q.query('delete from setup_tokens where user_id = $1 and purpose = $2 and used_at is null', [userId, purpose]);
-  await q.query('insert into setup_tokens (token_hash, user_id, purpose, expires_at) values ($1, $2, $3, $4)', [
-    hashToken(token),
+  await q.query('delete from setup_tokens where user_id = $1 and purpose = $2 and used_at is null', [
     userId,
     purpose,
-    expiresAt,
   ]);
+  await q.query(
+    'insert into setup_tokens (token_hash, user_id, purpose, expires_at) values ($1, $2, $3, $4)',
+    [hashToken(token), userId, purpose, expiresAt],
+  );
   return { userId, token, expiresAt };
 }
 
@@ -54,7 +58,11 @@ export async function issueSetupToken(q: Queryable, userId: string, purpose: str
  * Spends a set-up token: returns its user when the token exists, is unused, unexpired and of the
  * expected purpose. The update is the check, so two concurrent uses cannot both succeed.
  */
-export async function redeemSetupToken(q: Queryable, token: string, purpose: string): Promise<string | undefined> {
+export async function redeemSetupToken(
+  q: Queryable,
+  token: string,
+  purpose: string,
+): Promise<string | undefined> {
   const { rows } = await q.query<{ user_id: string }>(
     `update setup_tokens set used_at = now()
      where token_hash = $1 and purpose = $2 and used_at is null and expires_at > now()

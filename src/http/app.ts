@@ -1,11 +1,11 @@
 import type Router from '@koa/router';
 import Koa from 'koa';
 import type { Runtime } from '../runtime.ts';
+import { httpMetrics } from './metrics.ts';
 import { accessLog } from './middleware/access-log.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { requestId } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
-import { httpMetrics } from './metrics.ts';
 import { healthRoutes } from './routes/health.ts';
 
 /**

@@ -38,7 +38,11 @@ export async function readJson(ctx: Context, limit: number): Promise<unknown> {
 /** An application/x-www-form-urlencoded body. */
 export async function readForm(ctx: Context, limit: number): Promise<URLSearchParams> {
   if (!ctx.is('application/x-www-form-urlencoded')) {
-    throw new GatehouseError('invalid', 'request.content_type', 'expected Content-Type: application/x-www-form-urlencoded');
+    throw new GatehouseError(
+      'invalid',
+      'request.content_type',
+      'expected Content-Type: application/x-www-form-urlencoded',
+    );
   }
   return new URLSearchParams((await readBody(ctx, limit)).toString('utf8'));
 }

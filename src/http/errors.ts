@@ -22,12 +22,22 @@ export interface ErrorBody {
  * HTTP errors raised by middleware keep their status, everything else is an internal error with no
  * details (the stack goes to the log, with the request id to find it).
  */
-export function describeError(ctx: Context, error: unknown): { status: number; body: ErrorBody; internal: boolean } {
+export function describeError(
+  ctx: Context,
+  error: unknown,
+): { status: number; body: ErrorBody; internal: boolean } {
   const requestId = String(ctx.state['requestId'] ?? '');
   if (isGatehouseError(error)) {
     return {
       status: STATUS_BY_KIND[error.kind],
-      body: { error: { code: error.code, message: error.message, requestId, ...(error.details ? { details: error.details } : {}) } },
+      body: {
+        error: {
+          code: error.code,
+          message: error.message,
+          requestId,
+          ...(error.details ? { details: error.details } : {}),
+        },
+      },
       internal: false,
     };
   }
@@ -39,7 +49,13 @@ export function describeError(ctx: Context, error: unknown): { status: number; b
   }
   return {
     status: 500,
-    body: { error: { code: 'internal_error', message: 'internal error; quote the request id to an administrator', requestId } },
+    body: {
+      error: {
+        code: 'internal_error',
+        message: 'internal error; quote the request id to an administrator',
+        requestId,
+      },
+    },
     internal: true,
   };
 }

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../store/db.ts';
 
 /** One registry per running app (tests run several in one process). */
@@ -18,10 +18,12 @@ export function createMetrics(db: Db): Registry {
       this.set({ state: 'waiting' }, stats.waiting);
     },
   });
-  new Gauge({ name: 'gatehouse_info', help: 'Backend in use', labelNames: ['backend'], registers: [registry] }).set(
-    { backend: db.kind },
-    1,
-  );
+  new Gauge({
+    name: 'gatehouse_info',
+    help: 'Backend in use',
+    labelNames: ['backend'],
+    registers: [registry],
+  }).set({ backend: db.kind }, 1);
   return registry;
 }
 
@@ -34,13 +36,21 @@ export function httpMetrics(registry: Registry): Middleware {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers: [registry],
   });
+  const total = new Counter({
+    name: 'gatehouse_http_requests_total',
+    help: 'HTTP requests',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
   return async (ctx, next) => {
     const end = histogram.startTimer();
     try {
       await next();
     } finally {
       const route = ctx.state['metricsRoute'] ?? ctx._matchedRoute ?? 'unmatched';
-      end({ method: ctx.method, route: String(route), status: String(ctx.status) });
+      const labels = { method: ctx.method, route: String(route), status: String(ctx.status) };
+      end(labels);
+      total.inc(labels);
     }
   };
 }

@@ -1,4 +1,11 @@
-import { createPrivateKey, createPublicKey, generateKeyPair, type KeyObject, randomBytes, type webcrypto } from 'node:crypto';
+import {
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPair,
+  type KeyObject,
+  randomBytes,
+  type webcrypto,
+} from 'node:crypto';
 import { promisify } from 'node:util';
 import { GatehouseError } from '../errors.ts';
 import { type Db, notify, type Queryable } from '../store/db.ts';
@@ -61,7 +68,9 @@ const wrappingKey = (master: Buffer) => deriveKey(master, 'keyring-v1');
  * anything is written. Returns false when the database has no key ring yet.
  */
 export async function checkMasterKey(db: Queryable, master: Buffer): Promise<boolean> {
-  const table = await db.query<{ present: boolean }>("select to_regclass('keyring_check') is not null as present");
+  const table = await db.query<{ present: boolean }>(
+    "select to_regclass('keyring_check') is not null as present",
+  );
   if (!table.rows[0]?.present) return false;
   const { rows } = await db.query<{ sealed: string }>('select sealed from keyring_check');
   if (!rows[0]) return false;
@@ -98,10 +107,21 @@ async function newKeyRow(alg: Alg, master: Buffer): Promise<Omit<KeyRow, 'activa
   };
 }
 
-async function insertKey(q: Queryable, row: Omit<KeyRow, 'activates_at' | 'retires_at'>, activatesAt: Date): Promise<void> {
+async function insertKey(
+  q: Queryable,
+  row: Omit<KeyRow, 'activates_at' | 'retires_at'>,
+  activatesAt: Date,
+): Promise<void> {
   await q.query(
     `insert into keys (kid, use, alg, public_jwk, sealed_secret, activates_at) values ($1, $2, $3, $4, $5, $6)`,
-    [row.kid, row.alg === 'A256GCM' ? 'seal' : 'sig', row.alg, row.public_jwk, row.sealed_secret, activatesAt],
+    [
+      row.kid,
+      row.alg === 'A256GCM' ? 'seal' : 'sig',
+      row.alg,
+      row.public_jwk,
+      row.sealed_secret,
+      activatesAt,
+    ],
   );
 }
 
@@ -135,7 +155,11 @@ export interface RotateOptions {
 }
 
 /** Adds a new key of each algorithm; the keys it replaces retire after the overlap. */
-export async function rotateKeys(db: Db, master: Buffer, options: RotateOptions): Promise<{ kid: string; alg: Alg; activatesAt: Date }[]> {
+export async function rotateKeys(
+  db: Db,
+  master: Buffer,
+  options: RotateOptions,
+): Promise<{ kid: string; alg: Alg; activatesAt: Date }[]> {
   await checkMasterKey(db, master);
   const algs = options.algs ?? ALL_ALGS;
   const created = await Promise.all(algs.map((alg) => newKeyRow(alg, master)));
@@ -143,7 +167,10 @@ export async function rotateKeys(db: Db, master: Buffer, options: RotateOptions)
   const retiresAt = new Date(activatesAt.getTime() + options.overlapMs);
   await db.withLock('gatehouse:keyring', () =>
     db.transaction(async (tx) => {
-      await tx.query('update keys set retires_at = $1 where retires_at is null and alg = any($2::text[])', [retiresAt, algs]);
+      await tx.query('update keys set retires_at = $1 where retires_at is null and alg = any($2::text[])', [
+        retiresAt,
+        algs,
+      ]);
       for (const row of created) await insertKey(tx, row, activatesAt);
       // Keys long retired are removed: their private material should not outlive its use.
       await tx.query("delete from keys where retires_at < now() - interval '30 days'");
@@ -154,7 +181,11 @@ export async function rotateKeys(db: Db, master: Buffer, options: RotateOptions)
 }
 
 /** Loads the key ring into memory; `reload` is called on NOTIFY and on a timer. */
-export async function openKeyRing(db: Queryable, master: Buffer, now: () => number = Date.now): Promise<KeyRing> {
+export async function openKeyRing(
+  db: Queryable,
+  master: Buffer,
+  now: () => number = Date.now,
+): Promise<KeyRing> {
   const wrap = wrappingKey(master);
   let signing: SigningKey[] = [];
   let sealing: SealingKey[] = [];
@@ -168,9 +199,19 @@ export async function openKeyRing(db: Queryable, master: Buffer, now: () => numb
     const nextSealing: SealingKey[] = [];
     for (const row of rows) {
       const secret = unseal(wrap, row.sealed_secret, row.kid);
-      if (!secret) throw new GatehouseError('invalid', 'keys.unreadable', `key ${row.kid} cannot be decrypted with this master key`);
+      if (!secret)
+        throw new GatehouseError(
+          'invalid',
+          'keys.unreadable',
+          `key ${row.kid} cannot be decrypted with this master key`,
+        );
       if (row.alg === 'A256GCM') {
-        nextSealing.push({ kid: row.kid, key: secret, activatesAt: row.activates_at, retiresAt: row.retires_at });
+        nextSealing.push({
+          kid: row.kid,
+          key: secret,
+          activatesAt: row.activates_at,
+          retiresAt: row.retires_at,
+        });
         continue;
       }
       const privateKey = createPrivateKey({ key: JSON.parse(secret.toString()), format: 'jwk' });
@@ -200,7 +241,11 @@ export async function openKeyRing(db: Queryable, master: Buffer, now: () => numb
 
   await reload();
   return {
-    signingKey: (alg) => current(signing.filter((k) => k.alg === alg), alg),
+    signingKey: (alg) =>
+      current(
+        signing.filter((k) => k.alg === alg),
+        alg,
+      ),
     verificationKeys: (alg) => signing.filter((k) => (!alg || k.alg === alg) && live(k)),
     jwks: () => ({ keys: signing.filter(live).map((k) => k.publicJwk) }),
     sealingKey: () => current(sealing, 'sealing'),

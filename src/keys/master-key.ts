@@ -31,16 +31,30 @@ export function loadMasterKey(configured: Secret | undefined, dataDir: string): 
   if (configured) {
     const key = decodeMasterKey(configured.reveal());
     if (!key) {
-      throw new GatehouseError('invalid', 'config.invalid', 'config: masterKey: expected 32 bytes as base64 or hex (env GATEHOUSE_MASTER_KEY)');
+      throw new GatehouseError(
+        'invalid',
+        'config.invalid',
+        'config: masterKey: expected 32 bytes as base64 or hex (env GATEHOUSE_MASTER_KEY)',
+      );
     }
     return { key, source: 'config' };
   }
   const path = join(dataDir, 'master.key');
   if (existsSync(path)) {
     const key = decodeMasterKey(readFileSync(path, 'utf8'));
-    if (!key) throw new GatehouseError('invalid', 'keys.master_key_file', `master key file ${path} is not 32 bytes of base64`);
+    if (!key)
+      throw new GatehouseError(
+        'invalid',
+        'keys.master_key_file',
+        `master key file ${path} is not 32 bytes of base64`,
+      );
     const loose = (statSync(path).mode & 0o077) !== 0;
-    return { key, source: 'file', path, ...(loose ? { warning: `master key file ${path} is readable by other users; chmod 600 it` } : {}) };
+    return {
+      key,
+      source: 'file',
+      path,
+      ...(loose ? { warning: `master key file ${path} is readable by other users; chmod 600 it` } : {}),
+    };
   }
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);

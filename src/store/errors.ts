@@ -20,7 +20,8 @@ export function toStoreError(error: unknown): unknown {
   const errno = (error as { code?: unknown } | null)?.code;
   const connection =
     (state && (state.startsWith('08') || state.startsWith('57P'))) ||
-    (typeof errno === 'string' && /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|EPIPE|EAI_AGAIN)$/.test(errno)) ||
+    (typeof errno === 'string' &&
+      /^(ECONNREFUSED|ECONNRESET|ENOTFOUND|ETIMEDOUT|EHOSTUNREACH|EPIPE|EAI_AGAIN)$/.test(errno)) ||
     /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|Cannot use a pool after calling end/i.test(
       (error as Error)?.message ?? '',
     );

@@ -25,9 +25,15 @@ export function readMigrations(dir = MIGRATIONS_DIR): Migration[] {
     .filter((file) => file.endsWith('.sql'))
     .map((file) => {
       const match = FILE.exec(file);
-      if (!match) throw new GatehouseError('invalid', 'migrate.bad_name', `migration ${file}: expected NNNN_name.sql`);
+      if (!match)
+        throw new GatehouseError('invalid', 'migrate.bad_name', `migration ${file}: expected NNNN_name.sql`);
       const sql = readFileSync(join(dir, file), 'utf8');
-      return { version: Number(match[1]), name: file, sql, checksum: createHash('sha256').update(sql).digest('hex') };
+      return {
+        version: Number(match[1]),
+        name: file,
+        sql,
+        checksum: createHash('sha256').update(sql).digest('hex'),
+      };
     })
     .sort((a, b) => a.version - b.version);
   migrations.forEach((m, i) => {
@@ -54,9 +60,11 @@ export async function migrationStatus(db: Db, migrations = readMigrations()): Pr
     "select to_regclass('schema_migrations') is not null as present",
   );
   const rows = exists.rows[0]?.present
-    ? (await db.query<{ version: number; name: string; checksum: string }>(
-        'select version, name, checksum from schema_migrations order by version',
-      )).rows
+    ? (
+        await db.query<{ version: number; name: string; checksum: string }>(
+          'select version, name, checksum from schema_migrations order by version',
+        )
+      ).rows
     : [];
   const byVersion = new Map(migrations.map((m) => [m.version, m]));
   for (const row of rows) {

@@ -9,7 +9,9 @@ import { PGlite } from '@electric-sql/pglite';
  */
 const ROOT = new URL('../../', import.meta.url).pathname;
 const version = (
-  JSON.parse(readFileSync(join(ROOT, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as { version: string }
+  JSON.parse(readFileSync(join(ROOT, 'node_modules', '@electric-sql', 'pglite', 'package.json'), 'utf8')) as {
+    version: string;
+  }
 ).version;
 export const TEMPLATE_PATH = join(ROOT, 'node_modules', '.cache', 'gatehouse', `pglite-${version}-empty.tgz`);
 

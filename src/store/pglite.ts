@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { acquireDirLock } from './dir-lock.ts';
-import { readTemplate } from './pglite-template.ts';
 import type { Db, Queryable, QueryResult, TransactionOptions } from './db.ts';
+import { acquireDirLock } from './dir-lock.ts';
 import { toStoreError } from './errors.ts';
+import { readTemplate } from './pglite-template.ts';
 import { DEFAULT_ATTEMPTS, withRetry } from './retry.ts';
 
 const parsers = {

@@ -66,7 +66,10 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     }
   }
 
-  async function transactionOnce<T>(fn: (tx: Queryable) => Promise<T>, options: TransactionOptions): Promise<T> {
+  async function transactionOnce<T>(
+    fn: (tx: Queryable) => Promise<T>,
+    options: TransactionOptions,
+  ): Promise<T> {
     const client = await connect();
     let broken = false;
     try {
@@ -88,7 +91,11 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
 
   const listener = createListener(clientConfig, options.onListenerEvent);
 
-  async function lockWith<T>(sql: string, name: string, fn: () => Promise<T>): Promise<{ value: T } | undefined> {
+  async function lockWith<T>(
+    sql: string,
+    name: string,
+    fn: () => Promise<T>,
+  ): Promise<{ value: T } | undefined> {
     const client = await connect();
     try {
       const { rows } = await client.query<{ locked: boolean | null }>(sql, [name]);
@@ -113,10 +120,15 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
       withRetry(options.attempts ?? DEFAULT_ATTEMPTS, () => transactionOnce(fn, options)),
     listen: listener.listen,
     async withLock(name, fn) {
-      const held = await lockWith('select pg_advisory_lock(hashtextextended($1, 0)), true as locked', name, fn);
+      const held = await lockWith(
+        'select pg_advisory_lock(hashtextextended($1, 0)), true as locked',
+        name,
+        fn,
+      );
       return held!.value;
     },
-    tryWithLock: (name, fn) => lockWith('select pg_try_advisory_lock(hashtextextended($1, 0)) as locked', name, fn),
+    tryWithLock: (name, fn) =>
+      lockWith('select pg_try_advisory_lock(hashtextextended($1, 0)) as locked', name, fn),
     stats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     async close() {
       await listener.close();
@@ -177,9 +189,9 @@ function createListener(config: pg.ClientConfig, onEvent: PostgresOptions['onLis
 
   return {
     async listen(channel: string, handler: Handler): Promise<() => Promise<void>> {
-      let set = handlers.get(channel);
-      const first = !set;
-      if (!set) handlers.set(channel, (set = new Set()));
+      const first = !handlers.has(channel);
+      const set = handlers.get(channel) ?? new Set<Handler>();
+      handlers.set(channel, set);
       set.add(handler);
       try {
         const c = await ensure();

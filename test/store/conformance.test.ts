@@ -52,7 +52,9 @@ describe.each(backends)('storage conformance: $name', (backend) => {
       await tx.query("insert into items (name) values ('t1')");
       await tx.query("insert into items (name) values ('t2')");
     });
-    const { rows } = await db.query<{ name: string }>("select name from items where name in ('t1', 't2') order by name");
+    const { rows } = await db.query<{ name: string }>(
+      "select name from items where name in ('t1', 't2') order by name",
+    );
     expect(rows.map((r) => r.name)).toEqual(['t1', 't2']);
   });
 

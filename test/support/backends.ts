@@ -21,7 +21,12 @@ const postgres: TestBackend = {
   name: 'postgres',
   async open() {
     const database = await createTestDatabase();
-    const db = await openPostgres({ url: database.url, poolSize: 10, connectTimeout: 5_000, statementTimeout: 30_000 });
+    const db = await openPostgres({
+      url: database.url,
+      poolSize: 10,
+      connectTimeout: 5_000,
+      statementTimeout: 30_000,
+    });
     return {
       db,
       url: database.url,

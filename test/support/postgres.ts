@@ -6,7 +6,8 @@ import pg from 'pg';
  * each other's data. The server is GATEHOUSE_TEST_DATABASE_URL (default: the local one). In CI a
  * missing server is an error, never a skip.
  */
-export const ADMIN_URL = process.env['GATEHOUSE_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_URL =
+  process.env['GATEHOUSE_TEST_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 let available: Promise<boolean> | undefined;
 
@@ -18,8 +19,13 @@ export function postgresAvailable(): Promise<boolean> {
       await client.query('select 1');
       return true;
     } catch (error) {
-      if (process.env['CI']) throw new Error(`PostgreSQL is required in CI but unreachable at ${ADMIN_URL}: ${(error as Error).message}`);
-      console.warn(`PostgreSQL unreachable at ${ADMIN_URL}: PostgreSQL cases run only where it is (CI requires it)`);
+      if (process.env['CI'])
+        throw new Error(
+          `PostgreSQL is required in CI but unreachable at ${ADMIN_URL}: ${(error as Error).message}`,
+        );
+      console.warn(
+        `PostgreSQL unreachable at ${ADMIN_URL}: PostgreSQL cases run only where it is (CI requires it)`,
+      );
       return false;
     } finally {
       await client.end().catch(() => {});

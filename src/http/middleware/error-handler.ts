@@ -9,12 +9,16 @@ export function errorHandler(log: Logger): Middleware {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
         ctx.status = 404;
-        ctx.body = { error: { code: 'not_found', message: 'no such resource', requestId: ctx.state['requestId'] } };
+        ctx.body = {
+          error: { code: 'not_found', message: 'no such resource', requestId: ctx.state['requestId'] },
+        };
       }
     } catch (error) {
       const { status, body, internal } = describeError(ctx, error);
-      if (internal) log.error({ err: error, reqId: ctx.state['requestId'], path: ctx.path }, 'internal error');
-      else if (status === 503) log.warn({ code: body.error.code, reqId: ctx.state['requestId'] }, body.error.message);
+      if (internal)
+        log.error({ err: error, reqId: ctx.state['requestId'], path: ctx.path }, 'internal error');
+      else if (status === 503)
+        log.warn({ code: body.error.code, reqId: ctx.state['requestId'] }, body.error.message);
       ctx.status = status;
       ctx.body = body;
       ctx.remove('Content-Disposition');
