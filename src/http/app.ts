@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Router from '@koa/router';
 import Koa from 'koa';
 import type { Runtime } from '../runtime.ts';
@@ -6,7 +7,9 @@ import { accessLog } from './middleware/access-log.ts';
 import { errorHandler } from './middleware/error-handler.ts';
 import { requestId } from './middleware/request-id.ts';
 import { securityHeaders } from './middleware/security-headers.ts';
-import { healthRoutes } from './routes/health.ts';
+import { healthRoutes, liveness } from './routes/health.ts';
+
+export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => void;
 
 /**
  * The Koa application: cross-cutting middleware in a fixed order, then each module's routes.
@@ -25,4 +28,17 @@ export function createApp(runtime: Runtime, routers: Router[] = []): Koa {
     app.use(router.allowedMethods());
   }
   return app;
+}
+
+/**
+ * The server's request handler: liveness is answered before the framework (it says only that the
+ * process can answer, and probes call it often), everything else goes to Koa.
+ */
+export function createHandler(runtime: Runtime, routers: Router[] = []): RequestHandler {
+  const koa = createApp(runtime, routers).callback();
+  const live = liveness(runtime.metrics);
+  return (req, res) => {
+    if (req.url === '/healthz' && (req.method === 'GET' || req.method === 'HEAD')) live(req, res);
+    else void koa(req, res);
+  };
 }

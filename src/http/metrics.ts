@@ -42,15 +42,26 @@ export function httpMetrics(registry: Registry): Middleware {
     labelNames: ['method', 'route', 'status'],
     registers: [registry],
   });
+  // Label children are looked up once per (method, route, status), not hashed on every request.
+  const children = new Map<
+    string,
+    { duration: ReturnType<typeof histogram.labels>; count: ReturnType<typeof total.labels> }
+  >();
   return async (ctx, next) => {
-    const end = histogram.startTimer();
+    const started = performance.now();
     try {
       await next();
     } finally {
-      const route = ctx.state['metricsRoute'] ?? ctx._matchedRoute ?? 'unmatched';
-      const labels = { method: ctx.method, route: String(route), status: String(ctx.status) };
-      end(labels);
-      total.inc(labels);
+      const route = String(ctx.state['metricsRoute'] ?? ctx._matchedRoute ?? 'unmatched');
+      const key = `${ctx.method} ${route} ${ctx.status}`;
+      let child = children.get(key);
+      if (!child) {
+        const labels = { method: ctx.method, route, status: String(ctx.status) };
+        child = { duration: histogram.labels(labels), count: total.labels(labels) };
+        children.set(key, child);
+      }
+      child.duration.observe((performance.now() - started) / 1000);
+      child.count.inc();
     }
   };
 }

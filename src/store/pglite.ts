@@ -33,6 +33,8 @@ export async function openPglite(dataDir: string | undefined): Promise<Db> {
       ...(pgDir ? { dataDir: pgDir } : {}),
       ...(template ? { loadDataDir: template } : {}),
       parsers,
+      // The embedded database serves one node of a small installation: a small buffer pool.
+      postgresqlconf: ['shared_buffers=16MB', 'wal_buffers=1MB'],
     });
   } catch (error) {
     release();

@@ -30,10 +30,16 @@ describe.each(backends)('HTTP server on $name', (backend) => {
   });
   afterAll(() => server.stop());
 
-  test('/healthz answers with security headers and a request id', async () => {
+  test('/healthz answers without touching anything else', async () => {
     const response = await fetch(`${server.url}/healthz`);
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ status: 'ok' });
+    expect(response.headers.get('cache-control')).toBe('no-store');
+    expect((await fetch(`${server.url}/healthz`, { method: 'HEAD' })).status).toBe(200);
+  });
+
+  test('responses carry security headers and a request id', async () => {
+    const response = await fetch(`${server.url}/readyz`);
     expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
     expect(response.headers.get('content-security-policy')).toContain("default-src 'none'");
     expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
@@ -41,9 +47,9 @@ describe.each(backends)('HTTP server on $name', (backend) => {
   });
 
   test('a safe incoming request id is kept, an unsafe one replaced', async () => {
-    const kept = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'lb-123.abc' } });
+    const kept = await fetch(`${server.url}/readyz`, { headers: { 'x-request-id': 'lb-123.abc' } });
     expect(kept.headers.get('x-request-id')).toBe('lb-123.abc');
-    const replaced = await fetch(`${server.url}/healthz`, { headers: { 'x-request-id': 'bad id <script>' } });
+    const replaced = await fetch(`${server.url}/readyz`, { headers: { 'x-request-id': 'bad id <script>' } });
     expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 
@@ -58,6 +64,7 @@ describe.each(backends)('HTTP server on $name', (backend) => {
 
   test('/metrics is valid Prometheus text with request, pool and process metrics', async () => {
     await fetch(`${server.url}/healthz`);
+    await fetch(`${server.url}/readyz`);
     const text = await (await fetch(`${server.url}/metrics`)).text();
     const families = parsePrometheusTextFormat(text);
     const byName = new Map(families.map((f) => [f.name, f]));
@@ -66,10 +73,13 @@ describe.each(backends)('HTTP server on $name', (backend) => {
     expect(Object.keys(requests!.metrics[0]!.buckets ?? {})).toContain('+Inf');
     const total = byName.get('gatehouse_http_requests_total');
     expect(total?.type).toBe('COUNTER');
-    const healthz = total!.metrics.find(
-      (m) => m.labels?.['route'] === '/healthz' && m.labels?.['status'] === '200',
+    const readyz = total!.metrics.find(
+      (m) => m.labels?.['route'] === '/readyz' && m.labels?.['status'] === '200',
     );
-    expect(Number(healthz?.value)).toBeGreaterThanOrEqual(1);
+    expect(Number(readyz?.value)).toBeGreaterThanOrEqual(1);
+    expect(Number(byName.get('gatehouse_healthz_requests_total')?.metrics[0]?.value)).toBeGreaterThanOrEqual(
+      1,
+    );
     const pool = byName.get('gatehouse_db_pool_connections');
     expect(pool?.metrics.map((m) => m.labels?.['state']).sort()).toEqual(['idle', 'total', 'waiting']);
     expect(byName.has('gatehouse_process_resident_memory_bytes')).toBe(true);
@@ -101,7 +111,7 @@ describe.each(backends)('HTTP server on $name', (backend) => {
     const unknown = await fetch(`${server.url}/nope`);
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe('not_found');
-    const method = await fetch(`${server.url}/healthz`, { method: 'DELETE' });
+    const method = await fetch(`${server.url}/readyz`, { method: 'DELETE' });
     expect(method.status).toBe(405);
   });
 

@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type Router from '@koa/router';
 import { loadConfig } from '../../src/config/load.ts';
-import { createApp } from '../../src/http/app.ts';
+import { createHandler } from '../../src/http/app.ts';
 import { createLogger } from '../../src/log.ts';
 import { type Runtime, startRuntime } from '../../src/runtime.ts';
 import { createTestDatabase } from './postgres.ts';
@@ -48,8 +49,10 @@ export async function startTestServer(options: {
   const config = loadConfig({ env, cwd: tempDir() });
   const logs = logCapture();
   const runtime = await startRuntime(config, createLogger('debug', logs.stream));
-  const app = createApp(runtime, options.routers?.(runtime) ?? []);
-  const server = app.listen(0, '127.0.0.1');
+  const server = createServer(createHandler(runtime, options.routers?.(runtime) ?? [])).listen(
+    0,
+    '127.0.0.1',
+  );
   await new Promise((resolve) => server.once('listening', resolve));
   const port = (server.address() as { port: number }).port;
   return {
