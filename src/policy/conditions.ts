@@ -141,7 +141,9 @@ function compileTest(category: Category, cmp: Comparison, values: string[], vari
 function equalsTest(values: string[], variables: boolean, ignoreCase: boolean): ValueTest {
   const templates = values.map((v) => parseTemplate(v, variables));
   if (!templates.some((t) => t.hasVariables)) {
-    const lits = ignoreCase ? values.map((v) => v.toLowerCase()) : values;
+    // Without variables a template is fixed text (the escapes ${*} ${?} ${$} already replaced).
+    const texts = templates.map((t) => render(t.parts, noVariables)!);
+    const lits = ignoreCase ? texts.map((v) => v.toLowerCase()) : texts;
     if (lits.length === 1) {
       const only = lits[0]!;
       return ignoreCase ? (v) => v === only || v.toLowerCase() === only : (v) => v === only;
@@ -158,6 +160,8 @@ function equalsTest(values: string[], variables: boolean, ignoreCase: boolean): 
     return false;
   };
 }
+
+const noVariables: Resolve = () => undefined;
 
 /** The text of a template for this request, or undefined when a variable has no value. */
 function render(parts: TemplatePart[], resolve: Resolve): string | undefined {
