@@ -25,6 +25,8 @@ class SyntaxFailure {
 /** Formats a JSON path the way errors show it: `Statement[2].Condition.DateLessThan.aws:TokenIssueTime`. */
 export function childPath(parent: string, key: string | number): string {
   if (typeof key === 'number') return `${parent}[${key}]`;
+  // Keys are shown as written, except those that would make the path ambiguous or empty.
+  if (key === '' || /[[\]"]/.test(key)) return `${parent}[${JSON.stringify(key)}]`;
   return parent === '' ? key : `${parent}.${key}`;
 }
 
