@@ -37,7 +37,8 @@ export interface CompiledGroup {
   byService: Map<string, CompiledStatement[]>;
   /** Statements that may apply to an action of any other service. */
   anyService: CompiledStatement[];
-  statementCount: number;
+  /** Every statement, in policy and statement order. */
+  statements: CompiledStatement[];
 }
 
 export interface CompiledPolicySet {
@@ -88,7 +89,7 @@ function compileGroup(type: PolicyType, policies: NamedPolicy[]): CompiledGroup 
     type,
     byService,
     anyService: statements.filter((s) => s.services === null),
-    statementCount: statements.length,
+    statements,
   };
 }
 
