@@ -115,12 +115,12 @@ function tokenize(parts: TemplatePart[], mode: GlobMode): Item[] {
   return items;
 }
 
-// The classic single-backtrack algorithm is exact unless a colon-crossing star precedes a
-// segment-confined one; those rare patterns use the dynamic-programming matcher.
+// The classic single-backtrack algorithm is exact unless a wildcard that can match a colon comes
+// before a segment-confined star; those rare patterns use the dynamic-programming matcher.
 function anyStarBeforeSegStar(items: Item[]): boolean {
   let seenAny = false;
   for (const t of items) {
-    if (t === STAR_ANY) seenAny = true;
+    if (t === STAR_ANY || t === ONE_ANY) seenAny = true;
     else if (t === STAR_SEG && seenAny) return true;
   }
   return false;
