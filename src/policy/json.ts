@@ -30,6 +30,11 @@ export function childPath(parent: string, key: string | number): string {
   return parent === '' ? key : `${parent}.${key}`;
 }
 
+/** Quotes text from a policy for a message, shortened so a huge value cannot flood the output. */
+export function quote(s: string): string {
+  return JSON.stringify(s.length > 60 ? `${s.slice(0, 57)}...` : s);
+}
+
 /** The path of the document itself. */
 export const ROOT = '$';
 
@@ -176,7 +181,7 @@ export function parseJson(text: string): JsonParseResult {
       if (text[pos] !== ':') fail("expected ':' after property name");
       pos++;
       path = childPath(parentPath, key);
-      if (seen.has(key)) errors.push({ path, message: `duplicate key "${key}"` });
+      if (seen.has(key)) errors.push({ path, message: `duplicate key ${quote(key)}` });
       seen.add(key);
       obj[key] = parseValue(depth + 1);
       path = parentPath;

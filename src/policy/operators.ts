@@ -1,6 +1,8 @@
 // The condition operators (IAM User Guide, "IAM JSON policy elements: Condition operators"):
 // `[ForAllValues:|ForAnyValue:]<Operator>[IfExists]`.
 
+import { quote } from './json.ts';
+
 export type Category =
   | 'String'
   | 'StringIgnoreCase'
@@ -96,7 +98,7 @@ export function parseOperator(name: string): ParsedOperator | { error: string } 
   if (!base) {
     const guess = BY_LOWER.get(rest.replace(/ifexists$/i, '').toLowerCase());
     const hint = guess ? ` (operator names are case-sensitive: did you mean ${guess}?)` : '';
-    return { error: `unknown condition operator "${name}"${hint}` };
+    return { error: `unknown condition operator ${quote(name)}${hint}` };
   }
   if (set && base.category === 'Null') {
     return { error: `${set} cannot qualify Null: Null tests whether the key exists` };

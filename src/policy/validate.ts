@@ -3,7 +3,7 @@
 
 import { parseDate } from './date.ts';
 import { parseCidr } from './ip.ts';
-import { childPath, isObject, type Json, type JsonObject, parseJson, ROOT } from './json.ts';
+import { childPath, isObject, type Json, type JsonObject, parseJson, quote, ROOT } from './json.ts';
 import { allowsVariables, type Category, parseOperator } from './operators.ts';
 import { parseTemplate } from './template.ts';
 import type { PolicyDocument, PolicyError, PolicyKind, ValidationResult } from './types.ts';
@@ -49,7 +49,8 @@ export function validatePolicy(text: string, kind: PolicyKind): ValidationResult
   const errors: PolicyError[] = [];
   const size = nonWhitespaceLength(text);
   const limit = SIZE_LIMITS[kind];
-  if (limit === undefined) return fail([{ path: ROOT, message: `unknown policy kind "${String(kind)}"` }]);
+  if (limit === undefined)
+    return fail([{ path: ROOT, message: `unknown policy kind ${quote(String(kind))}` }]);
   if (size > limit) {
     errors.push({
       path: ROOT,
@@ -147,7 +148,7 @@ function unknownKeys(obj: JsonObject, path: string, allowed: string[], err: Repo
     if (allowed.includes(key)) continue;
     const guess = allowed.find((a) => a.toLowerCase() === key.toLowerCase());
     const hint = guess ? ` (element names are case-sensitive: did you mean ${guess}?)` : '';
-    err(childPath(path, key), `unknown element "${key}"${hint}`);
+    err(childPath(path, key), `unknown element ${quote(key)}${hint}`);
   }
 }
 
@@ -178,7 +179,7 @@ function checkStatement(
     else if (!SID.test(sid)) err(p, 'may contain only letters A-Z, a-z and digits 0-9');
     else if (sid !== '') {
       const first = sids.get(sid);
-      if (first !== undefined) err(p, `duplicate Sid "${sid}" (also in ${first})`);
+      if (first !== undefined) err(p, `duplicate Sid ${quote(sid)} (also in ${first})`);
       else sids.set(sid, path);
     }
   }
@@ -231,14 +232,15 @@ function checkAction(a: string, path: string, err: Report): void {
   if (a === '*') return;
   const m = ACTION.exec(a);
   if (!m) {
-    err(path, `"${a}" is not an action: expected "service:ActionName" or "*"`);
+    err(path, `${quote(a)} is not an action: expected "service:ActionName" or "*"`);
     return;
   }
   const [, service, name] = m as unknown as [string, string, string];
-  if (/[*?]/.test(service)) err(path, `the service prefix of "${a}" cannot contain wildcards`);
-  else if (!SERVICE.test(service)) err(path, `"${service}" is not a service prefix (letters, digits and -)`);
+  if (/[*?]/.test(service)) err(path, `the service prefix of ${quote(a)} cannot contain wildcards`);
+  else if (!SERVICE.test(service))
+    err(path, `${quote(service)} is not a service prefix (letters, digits and -)`);
   if (!ACTION_NAME.test(name)) {
-    err(path, `"${name}" is not an action name (letters, digits, _ . - and the wildcards * ?)`);
+    err(path, `${quote(name)} is not an action name (letters, digits, _ . - and the wildcards * ?)`);
   }
 }
 
@@ -259,7 +261,7 @@ export function splitArn(s: string): string[] {
 function checkResource(r: string, path: string, variables: boolean, err: Report): void {
   if (r === '*') return;
   if (!r.startsWith('arn:')) {
-    err(path, `"${r}" is not "*" or an ARN (arn:partition:service:region:account:resource)`);
+    err(path, `${quote(r)} is not "*" or an ARN (arn:partition:service:region:account:resource)`);
     return;
   }
   const t = parseTemplate(r, variables);
@@ -276,7 +278,7 @@ function checkResource(r: string, path: string, variables: boolean, err: Report)
     return;
   }
   if (segs.length < 6 && !(segs.length >= 3 && r.endsWith('*'))) {
-    err(path, `"${r}" is not an ARN: expected arn:partition:service:region:account:resource`);
+    err(path, `${quote(r)} is not an ARN: expected arn:partition:service:region:account:resource`);
     return;
   }
   if (segs[1] === '') err(path, 'the partition of the ARN is empty');
@@ -308,7 +310,7 @@ function checkCondition(c: Json, path: string, variables: boolean, err: Report):
     for (const key of keys) {
       const keyPath = childPath(opPath, key);
       if (!CONDITION_KEY.test(key)) {
-        err(keyPath, `"${key}" is not a condition key: expected "service:KeyName"`);
+        err(keyPath, `${quote(key)} is not a condition key: expected "service:KeyName"`);
         continue;
       }
       const v = block[key]!;

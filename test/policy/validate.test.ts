@@ -483,6 +483,26 @@ describe('validation', () => {
     expect(({} as Record<string, unknown>)['x']).toBeUndefined();
   });
 
+  test('huge values (whitespace is free) validate in linear time, with short messages', () => {
+    const S = ' '.repeat(200_000);
+    const docs = [
+      stmt({ Action: `${S}:x` }),
+      stmt({ Resource: `arn:${S}` }),
+      stmt({ Resource: `arn:aws:s3:::b/\${a:b,${S}}` }),
+      stmt({ Resource: `arn:aws:s3:::b/\${${S}}` }),
+      stmt({ Condition: { StringEquals: { [`a:${S}b${S}`]: 'x' } } }),
+      stmt({ Condition: { [`ForAllValues:${S}`]: { 'a:b': 'x' } } }),
+      stmt({ Condition: { DateEquals: { 'a:b': `2020${S}` } } }),
+    ];
+    const start = performance.now();
+    for (const d of docs) {
+      const r = validatePolicy(doc(d), 'inline');
+      expect(r.ok).toBe(false);
+      if (!r.ok) for (const e of r.errors) expect(e.message.length).toBeLessThan(200);
+    }
+    expect(performance.now() - start).toBeLessThan(2000);
+  });
+
   test('an unknown kind is an error, not an exception', () => {
     expect(validatePolicy(doc(stmt()), 'weird' as PolicyKind).ok).toBe(false);
   });
