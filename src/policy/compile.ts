@@ -64,7 +64,8 @@ export function compilePolicySet(input: PolicySetInput): CompiledPolicySet {
   return {
     identity: compileGroup('identity', input.identity),
     boundary: input.boundary ? compileGroup('boundary', [input.boundary]) : null,
-    session: input.session ? compileGroup('session', input.session) : null,
+    // No session policies (absent or an empty list) means the session is not narrowed.
+    session: input.session && input.session.length > 0 ? compileGroup('session', input.session) : null,
   };
 }
 

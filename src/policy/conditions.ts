@@ -8,7 +8,7 @@
 //   (no values, or the empty string) makes ForAllValues true and ForAnyValue false.
 
 import type { RequestState } from './context.ts';
-import { parseRequestDate } from './date.ts';
+import { parseDate, parseRequestDate } from './date.ts';
 import { compileGlob, type Glob, type Resolve } from './glob.ts';
 import { type Cidr, cidrContains, type Ip, parseCidr, parseIp } from './ip.ts';
 import { allowsVariables, type Category, type Comparison, parseOperator } from './operators.ts';
@@ -114,7 +114,7 @@ function compileTest(category: Category, cmp: Comparison, values: string[], vari
       return (v) => compareAny(parseNumber(v), nums, cmp);
     }
     case 'Date': {
-      const dates = values.map((v) => parseRequestDate(v));
+      const dates = values.map(parseDate);
       return (v) => compareAny(parseRequestDate(v), dates, cmp);
     }
     case 'Binary': {

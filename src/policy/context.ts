@@ -15,7 +15,7 @@ export class RequestState {
   denied: StatementRef | null = null;
 
   constructor(request: AuthorizationRequest) {
-    this.context = request.context;
+    this.context = request.context ?? undefined; // null from JSON callers is no context
     this.principal = request.principal;
   }
 

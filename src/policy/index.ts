@@ -17,7 +17,8 @@
 //       boundary?, session?,    // the boundary / session statements that also allowed (Allow only)
 //       missingAllow? }         // ImplicitDeny: 'identity' | 'boundary' | 'session'
 //     context: Record<string, string | string[]>, keys case-insensitive, an array = multivalued key.
-//     Results are plain JSON data, fit for audit entries; describeDecision(result) gives a sentence.
+//     Results are plain JSON data, fit for audit entries (read-only: parts are shared and frozen);
+//     describeDecision(result) gives a sentence for people.
 
 export { type CompiledPolicySet, compilePolicySet, PolicyCompileError } from './compile.ts';
 export { describeDecision, evaluate } from './evaluate.ts';

@@ -388,3 +388,28 @@ describe('request context', () => {
     ).toBe('ImplicitDeny');
   });
 });
+
+describe('policy sets', () => {
+  test('an empty list of session policies does not narrow the session', () => {
+    const allow = { Version: '2012-10-17', Statement: { Effect: 'Allow', Action: '*', Resource: '*' } };
+    expect(
+      decide({ identity: [allow], session: [] }, { action: 's3:GetObject', resource: '*' }).decision,
+    ).toBe('Allow');
+    expect(decide({ identity: [] }, { action: 's3:GetObject', resource: '*' }).decision).toBe('ImplicitDeny');
+  });
+
+  test('compiling an invalid policy throws PolicyCompileError with every error', async () => {
+    const { compilePolicySet, PolicyCompileError } = await import('../../src/policy/index.ts');
+    const bad = { Version: '2012-10-17', Statement: { Effect: 'allow', Action: 's3', Resource: '*' } };
+    try {
+      compilePolicySet({ identity: [{ name: 'bad', policy: bad as never }] });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(PolicyCompileError);
+      expect((e as InstanceType<typeof PolicyCompileError>).errors.map((x) => x.path)).toEqual([
+        'Statement.Effect',
+        'Statement.Action',
+      ]);
+    }
+  });
+});
