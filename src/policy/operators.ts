@@ -80,11 +80,14 @@ const BY_LOWER = new Map(Object.keys(BASE_OPERATORS).map((k) => [k.toLowerCase()
 export function parseOperator(name: string): ParsedOperator | { error: string } {
   let rest = name;
   let set: SetOperator | undefined;
-  for (const s of ['ForAllValues', 'ForAnyValue'] as const) {
-    if (rest.startsWith(`${s}:`)) {
-      set = s;
-      rest = rest.slice(s.length + 1);
+  const colon = rest.indexOf(':');
+  if (colon >= 0) {
+    const qualifier = rest.slice(0, colon);
+    if (qualifier !== 'ForAllValues' && qualifier !== 'ForAnyValue') {
+      return { error: `unknown set operator ${quote(qualifier)}: expected ForAllValues or ForAnyValue` };
     }
+    set = qualifier;
+    rest = rest.slice(colon + 1);
   }
   let ifExists = false;
   let base = Object.hasOwn(BASE_OPERATORS, rest) ? BASE_OPERATORS[rest] : undefined;

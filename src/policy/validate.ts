@@ -267,13 +267,9 @@ function checkResource(r: string, path: string, variables: boolean, err: Report)
   const t = parseTemplate(r, variables);
   if (t.error) err(path, t.error);
   const segs = splitArn(r);
-  if (variables && segs.length === 6) {
-    const head = r.slice(0, r.length - segs[5]!.length);
-    if (head.includes('${')) {
-      err(path, 'policy variables are allowed only in the resource part of an ARN (after the fifth colon)');
-      return;
-    }
-  } else if (variables && r.includes('${')) {
+  // Everything before the resource part (the whole ARN when it has fewer than six segments).
+  const head = segs.length === 6 ? r.slice(0, r.length - segs[5]!.length) : r;
+  if (variables && head.includes('${')) {
     err(path, 'policy variables are allowed only in the resource part of an ARN (after the fifth colon)');
     return;
   }

@@ -249,6 +249,17 @@ const corpus: Bad[] = [
     message: 'did you mean StringEquals',
   },
   {
+    name: 'two set operators',
+    text: withCondition({ 'ForAllValues:ForAnyValue:StringEquals': { 'aws:TagKeys': 'a' } }),
+    path: 'Statement[0].Condition.ForAllValues:ForAnyValue:StringEquals',
+  },
+  {
+    name: 'misspelt set operator',
+    text: withCondition({ 'ForAllValue:StringEquals': { 'aws:TagKeys': 'a' } }),
+    path: 'Statement[0].Condition.ForAllValue:StringEquals',
+    message: 'set operator',
+  },
+  {
     name: 'NullIfExists',
     text: withCondition({ NullIfExists: { 'aws:username': 'true' } }),
     path: 'Statement[0].Condition.NullIfExists',
