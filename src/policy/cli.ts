@@ -34,9 +34,13 @@ export async function policyCommand(argv: string[], io: CliIo): Promise<number> 
   try {
     if (sub === 'validate') return await validateCommand(rest, io);
     if (sub === 'simulate') return await simulateCommand(rest, io);
-    if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    if (sub === '--help' || sub === '-h' || sub === 'help') {
       io.stdout(USAGE);
-      return sub === undefined ? 2 : 0;
+      return 0;
+    }
+    if (sub === undefined) {
+      io.stderr(USAGE);
+      return 2;
     }
     throw new UsageError(`unknown policy command "${sub}"`);
   } catch (e) {

@@ -205,6 +205,7 @@ describe('policy simulate', () => {
     ).toBe(2);
     expect((await run('simulate', '--bogus')).code).toBe(2);
     expect((await run('frobnicate')).code).toBe(2);
+    expect((await run()).code).toBe(2);
   });
 
   test('--help', async () => {
