@@ -1,0 +1,26 @@
+// ISO 8601 basic format timestamps (20150830T123600Z) as SigV4 uses them.
+
+const AMZ_DATE = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/;
+
+export function formatAmzDate(date: Date): string {
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+}
+
+/** Epoch milliseconds, or undefined unless the text is a real instant in exactly that format. */
+export function parseAmzDate(text: string): number | undefined {
+  const m = AMZ_DATE.exec(text);
+  if (m === null) return undefined;
+  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  // Date.UTC rolls 20150231 over into March; a round trip rejects such dates.
+  return formatAmzDate(new Date(ms)) === text ? ms : undefined;
+}
+
+/** The HTTP Date header (RFC 7231 IMF-fixdate, as the 2011 SigV4 suite uses), to the second. */
+export function parseHttpDate(text: string): number | undefined {
+  if (!/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT$/.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
