@@ -8,6 +8,10 @@ for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-
   UNRESERVED[c.charCodeAt(0)] = 1;
 }
 
+// Value of an upper-case hex digit by char code, -1 otherwise.
+const UPPER_HEX = new Int8Array(128).fill(-1);
+for (const [i, c] of [...HEX].entries()) UPPER_HEX[c.charCodeAt(0)] = i;
+
 const ALL_UNRESERVED = /^[A-Za-z0-9\-._~]*$/;
 const ESCAPE = /%[0-9A-Fa-f]{2}/g;
 
@@ -44,13 +48,38 @@ export function percentDecode(raw: string): Buffer {
   return Buffer.concat(parts);
 }
 
+/**
+ * True when `raw` is already canonical: unreserved characters (and '/' if allowed) plus
+ * upper-case %XY escapes of bytes that must be escaped. What the SDKs send is, so the
+ * verifier can skip decoding and re-encoding it.
+ */
+export function isCanonicalEncoded(raw: string, allowSlash = false): boolean {
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c < 128 && UNRESERVED[c] === 1) continue;
+    if (allowSlash && c === 0x2f) continue;
+    if (c !== 0x25 || i + 2 >= raw.length) return false;
+    const hi = UPPER_HEX[raw.charCodeAt(i + 1)] ?? -1;
+    const lo = UPPER_HEX[raw.charCodeAt(i + 2)] ?? -1;
+    if (hi < 0 || lo < 0 || UNRESERVED[hi * 16 + lo] === 1) return false;
+    i += 2;
+  }
+  return true;
+}
+
 /** Re-encodes a raw component canonically, whatever encoding the client chose. */
 export function normalizeComponent(raw: string): string {
-  if (ALL_UNRESERVED.test(raw)) return raw;
+  if (isCanonicalEncoded(raw)) return raw;
   return encodeBytes(percentDecode(raw));
 }
 
 /** Decoded text of a raw component (for reading X-Amz-* query parameters). */
 export function decodeComponent(raw: string): string {
-  return percentDecode(raw).toString('utf8');
+  if (!raw.includes('%')) return raw;
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    // Malformed escapes or UTF-8: decode leniently, as the canonical form does.
+    return percentDecode(raw).toString('utf8');
+  }
 }

@@ -1,10 +1,13 @@
 // SigV4 signing keys: four chained HMACs per (secret, day, region, service). A key is
 // valid for a whole day, so the verifier caches it; the cache is LRU and bounded so
 // that callers choosing odd regions or services cannot grow it without limit.
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 
-export function hmacSha256(key: string | Uint8Array, data: string): Buffer {
-  return createHmac('sha256', key).update(data, 'utf8').digest();
+// Node prepares a Buffer HMAC key anew on every call, which costs several times the HMAC
+// itself; a KeyObject is prepared once.
+export function hmacSha256(key: string | Uint8Array | KeyObject, data: string): Buffer {
+  const prepared = typeof key === 'string' || 'type' in key ? key : createSecretKey(key);
+  return createHmac('sha256', prepared).update(data, 'utf8').digest();
 }
 
 export function deriveSigningKey(secret: string, date: string, region: string, service: string): Buffer {
@@ -15,30 +18,34 @@ export function deriveSigningKey(secret: string, date: string, region: string, s
 }
 
 export interface SigningKeyCache {
-  get(secret: string, date: string, region: string, service: string): Buffer;
+  get(secret: string, date: string, region: string, service: string): KeyObject;
   readonly size: number;
 }
 
-export function createSigningKeyCache(maxEntries = 4096): SigningKeyCache {
-  const entries = new Map<string, Buffer>();
+export function createSigningKeyCache(maxEntries = 10_000): SigningKeyCache {
+  // Two generations approximate LRU without touching the map on every hit: keys used since
+  // the last turnover live in `young`; at turnover the unused ones in `old` are dropped.
+  const half = Math.max(1, Math.floor(maxEntries / 2));
+  let young = new Map<string, KeyObject>();
+  let old = new Map<string, KeyObject>();
   return {
     get(secret, date, region, service) {
       // Region and service are checked to be free of '\n' before they get here, so the key is unambiguous.
       const id = secret + '\n' + date + '\n' + region + '\n' + service;
-      let key = entries.get(id);
-      if (key !== undefined) {
-        // Re-insert to mark it most recently used (Map keeps insertion order).
-        entries.delete(id);
-        entries.set(id, key);
-        return key;
+      let key = young.get(id);
+      if (key !== undefined) return key;
+      key = old.get(id) ?? createSecretKey(deriveSigningKey(secret, date, region, service));
+      if (young.size >= half) {
+        old = young;
+        young = new Map();
       }
-      key = deriveSigningKey(secret, date, region, service);
-      entries.set(id, key);
-      if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
+      young.set(id, key);
       return key;
     },
     get size() {
-      return entries.size;
+      let n = young.size;
+      for (const id of old.keys()) if (!young.has(id)) n++;
+      return n;
     },
   };
 }

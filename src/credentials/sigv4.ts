@@ -225,25 +225,25 @@ function checkTime(
   const skewSeconds = options.maxSkewSeconds ?? 900;
   const skew = skewSeconds * 1000;
   const minutes = `${skewSeconds / 60} min.`;
-  const server = formatAmzDate(new Date(now));
+  const server = () => formatAmzDate(new Date(now));
   // Messages are those STS and IAM send for the same conditions.
   if (claim.time - now > skew) {
     return fail(
       'SignatureDoesNotMatch',
-      `Signature not yet current: ${claim.amzDate} is still later than ${formatAmzDate(new Date(now + skew))} (${server} + ${minutes})`,
+      `Signature not yet current: ${claim.amzDate} is still later than ${formatAmzDate(new Date(now + skew))} (${server()} + ${minutes})`,
     );
   }
   if (claim.presigned) {
     const expiresAt = claim.time + claim.expiresSeconds! * 1000;
     if (now <= expiresAt) return undefined;
-    const message = `Request has expired: it was valid until ${formatAmzDate(new Date(expiresAt))}, the server time is ${server}.`;
+    const message = `Request has expired: it was valid until ${formatAmzDate(new Date(expiresAt))}, the server time is ${server()}.`;
     // S3 answers AccessDenied "Request has expired"; other services document RequestExpired.
     return fail(s3 ? 'AccessDenied' : 'RequestExpired', message);
   }
   if (now - claim.time > skew) {
     return fail(
       'SignatureDoesNotMatch',
-      `Signature expired: ${claim.amzDate} is now earlier than ${formatAmzDate(new Date(now - skew))} (${server} - ${minutes})`,
+      `Signature expired: ${claim.amzDate} is now earlier than ${formatAmzDate(new Date(now - skew))} (${server()} - ${minutes})`,
     );
   }
   return undefined;
@@ -358,8 +358,10 @@ export function inspectSigV4(
 }
 
 function sameString(a: string, b: string): boolean {
-  // Hashing first gives equal lengths, so the comparison time says nothing about either value.
-  return timingSafeEqual(Buffer.from(sha256Hex(a), 'hex'), Buffer.from(sha256Hex(b), 'hex'));
+  const x = Buffer.from(a, 'utf8');
+  const y = Buffer.from(b, 'utf8');
+  // Only the length can leak, and a session token's length is no secret.
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 function finish<T extends SigV4Secret>(
