@@ -1,6 +1,12 @@
 // Verification failures as values, with the error codes and HTTP statuses AWS
 // services use for the same condition (the "Common Errors" tables of the AWS API
 // references, and S3's for S3-only cases).
+//
+// Time: a header-signed request outside the allowed skew gets SignatureDoesNotMatch
+// with "Signature expired: … is now earlier than …" (or "not yet current"), which is
+// what STS and IAM actually answer, server time included. A presigned URL past its
+// X-Amz-Expires gets RequestExpired, the documented common error for it, or
+// AccessDenied "Request has expired" under the S3 rules, as S3 answers.
 
 export type SigV4ErrorCode =
   | 'MissingAuthenticationToken'

@@ -44,7 +44,10 @@ export interface SigV4Request {
   path: string;
   /** The raw query string, without '?' ('' when there is none). */
   query: string;
-  /** Names in any case. Give repeated headers as arrays (Node: `req.headersDistinct`), not comma-joined. */
+  /**
+   * Names in any case. Give repeated headers as arrays (Node: `req.headersDistinct`), not
+   * comma-joined. Must include `host` (over HTTP/2, the :authority value).
+   */
   headers: Headers;
   /** The body, when the caller has it in memory... */
   body?: string | Uint8Array;
