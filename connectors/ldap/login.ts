@@ -15,13 +15,21 @@ import type { Settings } from './settings.ts';
 /** Longer usernames are refused without asking the directory. */
 const MAX_USERNAME = 256;
 
+/**
+ * Blank, overlong or with control characters: refused before any lookup. Samba cuts values at NUL,
+ * so "alice\0" would otherwise sign in as alice under another name.
+ */
+function usable(username: string): boolean {
+  if (username.trim() === '' || username.length > MAX_USERNAME) return false;
+  return ![...username].some((c) => c < ' ' || c === '\x7f');
+}
+
 const fail = (reason: LoginFailure, message: string): LoginResult => ({ ok: false, reason, message });
 
 export async function login(ctx: Context, username: string, password: string): Promise<LoginResult> {
   // An empty password would be an anonymous bind that AD accepts: never send it.
   if (password === '') return fail('invalid_credentials', 'empty password');
-  if (username.trim() === '' || username.length > MAX_USERNAME)
-    return fail('invalid_credentials', 'unusable username');
+  if (!usable(username)) return fail('invalid_credentials', 'unusable username');
   const s = await ctx.settings();
   if (!s.ok) return fail('unavailable', s.message);
   const settings = s.value;

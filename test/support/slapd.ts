@@ -7,6 +7,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { makeCertificates } from './certs.ts';
 
 const run = promisify(execFile);
 
@@ -140,60 +141,6 @@ async function waitForPort(port: number, child: ChildProcess, stderr: () => stri
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`slapd did not listen on ${port}: ${stderr()}`);
-}
-
-async function makeCertificates(dir: string, san: string): Promise<string> {
-  const p = (f: string) => join(dir, f);
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  await run('openssl', [
-    'req',
-    '-x509',
-    ...ec,
-    '-keyout',
-    p('ca.key'),
-    '-out',
-    p('ca.pem'),
-    '-days',
-    '2',
-    '-subj',
-    '/CN=Gatehouse Test CA',
-    '-addext',
-    'basicConstraints=critical,CA:TRUE',
-    '-addext',
-    'keyUsage=critical,keyCertSign,cRLSign',
-  ]);
-  await run('openssl', [
-    'req',
-    ...ec,
-    '-keyout',
-    p('server.key'),
-    '-out',
-    p('server.csr'),
-    '-subj',
-    '/CN=127.0.0.1',
-  ]);
-  await writeFile(
-    p('ext.cnf'),
-    `subjectAltName=${san}\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n`,
-  );
-  await run('openssl', [
-    'x509',
-    '-req',
-    '-in',
-    p('server.csr'),
-    '-CA',
-    p('ca.pem'),
-    '-CAkey',
-    p('ca.key'),
-    '-CAcreateserial',
-    '-out',
-    p('server.pem'),
-    '-days',
-    '2',
-    '-extfile',
-    p('ext.cnf'),
-  ]);
-  return p('ca.pem');
 }
 
 function configLdif(dir: string): string {
@@ -354,15 +301,19 @@ export function groupLdif(cn: string, members: string[]): string {
 export const userDn = (uid: string): string => `uid=${uid},ou=people,${BASE_DN}`;
 export const groupDn = (cn: string): string => `cn=${cn},ou=groups,${BASE_DN}`;
 
-export function toLdif(dn: string, attrs: Record<string, string | string[]>): string {
+type LdifValue = string | Buffer;
+
+export function toLdif(dn: string, attrs: Record<string, LdifValue | LdifValue[]>): string {
   const lines = [line('dn', dn)];
-  for (const [k, v] of Object.entries(attrs))
+  for (const [k, v] of Object.entries(attrs)) {
     for (const x of Array.isArray(v) ? v : [v]) lines.push(line(k, x));
+  }
   return `${lines.join('\n')}\n\n`;
 }
 
-function line(attr: string, value: string): string {
-  // Base64 anything that is not plain printable ASCII (RFC 2849 SAFE-STRING).
+function line(attr: string, value: LdifValue): string {
+  // Base64 binary values and anything that is not plain printable ASCII (RFC 2849 SAFE-STRING).
+  if (Buffer.isBuffer(value)) return `${attr}:: ${value.toString('base64')}`;
   const printable = [...value].every((c) => c >= ' ' && c <= '~');
   const safe = printable && !/^[ :<]/.test(value) && !value.endsWith(' ');
   return safe ? `${attr}: ${value}` : `${attr}:: ${Buffer.from(value, 'utf8').toString('base64')}`;
