@@ -27,6 +27,15 @@ function usable(username: string): boolean {
 const fail = (reason: LoginFailure, message: string): LoginResult => ({ ok: false, reason, message });
 
 export async function login(ctx: Context, username: string, password: string): Promise<LoginResult> {
+  try {
+    return await attempt(ctx, username, password);
+  } catch (e) {
+    // Refusals the directory did not foresee (no such base DN, entry without id, …).
+    return fail('unavailable', describe(e));
+  }
+}
+
+async function attempt(ctx: Context, username: string, password: string): Promise<LoginResult> {
   // An empty password would be an anonymous bind that AD accepts: never send it.
   if (password === '') return fail('invalid_credentials', 'empty password');
   if (!usable(username)) return fail('invalid_credentials', 'unusable username');

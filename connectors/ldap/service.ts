@@ -38,7 +38,8 @@ export function createServiceConnection(
   async function drop(client: Client): Promise<void> {
     const mine = current ? await current : null;
     if (mine && 'client' in mine && mine.client === client) current = null;
-    await closeQuietly(client);
+    // Not awaited: an unbind on a half-closed socket can wait for its timeout, and nobody needs it.
+    void closeQuietly(client);
   }
 
   return {

@@ -95,11 +95,13 @@ async function* enumerate(ctx: Context, since: string | null): AsyncGenerator<Sy
 }
 
 function classify(e: unknown): SyncIncompleteReason {
-  if (e instanceof ResultCodeError && LIMIT_CODES.has(e.code)) return 'size_limit';
-  if (e instanceof MissingIdError) return 'error';
-  return isConnectionError(e) && !(e instanceof ResultCodeError) && !(e instanceof TypeError)
-    ? 'unavailable'
-    : 'error';
+  if (e instanceof ResultCodeError) {
+    if (LIMIT_CODES.has(e.code)) return 'size_limit';
+    return isConnectionError(e) ? 'unavailable' : 'error';
+  }
+  // Sockets, TLS and timeouts reach us as plain Errors; our own and programming errors do not.
+  if (e instanceof MissingIdError || e instanceof TypeError || e instanceof RangeError) return 'error';
+  return 'unavailable';
 }
 
 async function* userPages(

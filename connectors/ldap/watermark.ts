@@ -1,12 +1,17 @@
 // High-water marks for incremental sync. AD: the DC's highestCommittedUSN, valid on that DC only
-// (recorded by dsServiceName). OpenLDAP: the time of the last write (contextCSN of the naming
-// context), compared with modifyTimestamp.
+// (recorded by dsServiceName). OpenLDAP: the CSN of the last write (contextCSN of the naming
+// context), compared with entryCSN; without syncprov there is no contextCSN and our clock (minus
+// a skew allowance) is compared with modifyTimestamp instead.
 import type { Client } from 'ldapts';
 import { normalizeDn } from './dn.ts';
 import { readRootDSE, searchOnce } from './search.ts';
 import type { Settings } from './settings.ts';
 
-export type Mark = { v: 1; d: 'ad'; server: string; usn: string } | { v: 1; d: 'ol'; time: string };
+export type Mark =
+  | { v: 1; d: 'ad'; server: string; usn: string }
+  | { v: 1; d: 'ol'; time: string; csn?: string };
+
+const CSN = /^\d{14}\.\d{6}Z#[0-9a-f]{6}#[0-9a-f]{3}#[0-9a-f]{6}$/;
 
 export function encodeMark(m: Mark): string {
   return JSON.stringify(m);
@@ -17,7 +22,10 @@ export function decodeMark(text: string): Mark | null {
     const m = JSON.parse(text) as Partial<Mark>;
     if (m.v !== 1) return null;
     if (m.d === 'ad' && typeof m.server === 'string' && /^\d+$/.test(String(m.usn))) return m as Mark;
-    if (m.d === 'ol' && typeof m.time === 'string' && /^\d{14}Z$/.test(m.time)) return m as Mark;
+    if (m.d === 'ol' && typeof m.time === 'string' && /^\d{14}Z$/.test(m.time)) {
+      if (m.csn !== undefined && !(typeof m.csn === 'string' && CSN.test(m.csn))) return null;
+      return m as Mark;
+    }
     return null;
   } catch {
     return null;
@@ -47,8 +55,7 @@ export async function currentMark(client: Client, settings: Settings): Promise<M
   });
   const csns = (e?.attrs.get('contextcsn') ?? []).map(String).sort();
   const latest = csns.at(-1);
-  // CSN: 20240101120000.123456Z#000000#000#000000 → 20240101120000Z (modifyTimestamp has seconds).
-  if (latest) return { v: 1, d: 'ol', time: `${latest.slice(0, 14)}Z` };
+  if (latest && CSN.test(latest)) return { v: 1, d: 'ol', time: `${latest.slice(0, 14)}Z`, csn: latest };
   // No contextCSN (no syncprov overlay): our clock, minus an allowance for clock skew.
   return { v: 1, d: 'ol', time: generalizedTime(Date.now() - CLOCK_SKEW_MS) };
 }
@@ -59,9 +66,8 @@ function generalizedTime(ms: number): string {
   return `${new Date(ms).toISOString().replace(/[-:T]/g, '').slice(0, 14)}Z`;
 }
 
-/** Filter part selecting entries changed since the mark (inclusive at the edge for timestamps). */
+/** Filter part selecting entries changed since the mark (inclusive at the edge for CSNs and times). */
 export function changedSince(m: Mark): { attribute: string; value: string } {
-  return m.d === 'ad'
-    ? { attribute: 'uSNChanged', value: String(BigInt(m.usn) + 1n) }
-    : { attribute: 'modifyTimestamp', value: m.time };
+  if (m.d === 'ad') return { attribute: 'uSNChanged', value: String(BigInt(m.usn) + 1n) };
+  return m.csn ? { attribute: 'entryCSN', value: m.csn } : { attribute: 'modifyTimestamp', value: m.time };
 }

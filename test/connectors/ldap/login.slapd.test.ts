@@ -2,6 +2,7 @@
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Connector, Identity } from '../../../connectors/types.ts';
+import { startProxy } from '../../support/proxy.ts';
 import {
   BASE_DN,
   freePorts,
@@ -12,7 +13,7 @@ import {
   startSlapd,
   userDn,
 } from '../../support/slapd.ts';
-import { connector, slapdConfig } from './helpers.ts';
+import { collect, connector, slapdConfig } from './helpers.ts';
 
 let slapd: Slapd;
 let ldap: Connector;
@@ -239,6 +240,56 @@ describe('connections', () => {
       });
     } finally {
       await c.close();
+    }
+  });
+
+  test('a server that accepts but never answers times out; the next URL is used', async () => {
+    const sockets: net.Socket[] = [];
+    const silent = net.createServer((sock) => sockets.push(sock));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    const timeouts = { connect: '300ms', operation: '300ms' };
+    const c = connector(slapdConfig(slapd, { urls: [`ldap://127.0.0.1:${port}`, slapd.url], timeouts }));
+    const only = connector(slapdConfig(slapd, { urls: [`ldap://127.0.0.1:${port}`], timeouts }));
+    try {
+      const t0 = Date.now();
+      expect((await login(c, 'alice', 'alice-password')).ok).toBe(true);
+      const r = await login(only, 'alice', 'alice-password');
+      expect(r).toMatchObject({ ok: false, reason: 'unavailable' });
+      if (!r.ok) expect(r.message).toMatch(/timed out/);
+      expect(Date.now() - t0).toBeLessThan(5000);
+    } finally {
+      await c.close();
+      await only.close();
+      for (const s of sockets) s.destroy();
+      silent.close();
+    }
+  });
+
+  test('a wrong base DN is unavailable, not an exception', async () => {
+    const c = connector(slapdConfig(slapd, { userSearch: { baseDN: `ou=nowhere,${BASE_DN}` } }));
+    try {
+      const r = await login(c, 'alice', 'alice-password');
+      expect(r).toMatchObject({ ok: false, reason: 'unavailable' });
+      if (!r.ok) expect(r.message).toMatch(/NoSuchObject/i);
+      const sync = await collect(c.fullSync!.fullSync());
+      expect(sync.end).toMatchObject({ complete: false, reason: 'error' });
+    } finally {
+      await c.close();
+    }
+  });
+
+  test('a dropped service connection is reopened (with TLS and bind) on next use', async () => {
+    const proxy = await startProxy(slapd.port);
+    const c = connector(slapdConfig(slapd, { urls: [proxy.url] }));
+    try {
+      expect((await login(c, 'alice', 'alice-password')).ok).toBe(true);
+      proxy.cut();
+      expect((await login(c, 'alice', 'alice-password')).ok).toBe(true);
+      expect((await login(c, 'bob', 'bob-password')).ok).toBe(true);
+    } finally {
+      await c.close();
+      await proxy.close();
     }
   });
 

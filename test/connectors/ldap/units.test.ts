@@ -5,7 +5,7 @@ import { normalizeDn } from '../../../connectors/ldap/dn.ts';
 import { parseDuration } from '../../../connectors/ldap/duration.ts';
 import { guidToBytes, guidToString } from '../../../connectors/ldap/guid.ts';
 import { detectDialect } from '../../../connectors/ldap/settings.ts';
-import { decodeMark, encodeMark } from '../../../connectors/ldap/watermark.ts';
+import { changedSince, decodeMark, encodeMark } from '../../../connectors/ldap/watermark.ts';
 
 const adMessage = (code: string) =>
   `80090308: LdapErr: DSID-0C09044E, comment: AcceptSecurityContext error, data ${code}, v4563\u0000`;
@@ -88,6 +88,16 @@ describe('high-water marks and durations', () => {
       d: 'ol',
       time: '20240101120000Z',
     });
+    const ol = {
+      v: 1,
+      d: 'ol',
+      time: '20240101120000Z',
+      csn: '20240101120000.123456Z#000000#000#000000',
+    } as const;
+    expect(decodeMark(encodeMark(ol))).toEqual(ol);
+    expect(changedSince(ol)).toEqual({ attribute: 'entryCSN', value: ol.csn });
+    expect(changedSince(ad)).toEqual({ attribute: 'uSNChanged', value: '4712' });
+    expect(decodeMark(JSON.stringify({ ...ol, csn: '*' }))).toBeNull();
     for (const bad of [
       '',
       'x',
