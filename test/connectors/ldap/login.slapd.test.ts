@@ -11,6 +11,7 @@ import {
   personLdif,
   type Slapd,
   startSlapd,
+  toLdif,
   userDn,
 } from '../../support/slapd.ts';
 import { collect, connector, slapdConfig } from './helpers.ts';
@@ -30,6 +31,15 @@ const seed = [
   personLdif('erin'),
   personLdif('jürgen', { cn: 'Jürgen Groß', mail: 'juergen@example.org' }),
   personLdif('star*', { userPassword: 'star-password' }),
+  // uid "o(k),x": its DN needs an escaped comma, filters on that DN need \28 \29 \5c.
+  toLdif(`uid=o(k)\\,x,ou=people,${BASE_DN}`, {
+    objectClass: 'inetOrgPerson',
+    uid: 'o(k),x',
+    cn: 'ok',
+    sn: 'ok',
+    userPassword: 'ok-password',
+  }),
+  groupLdif('special', [`uid=o(k)\\,x,ou=people,${BASE_DN}`]),
   // Nested three deep: g1 ∋ alice, g2 ∋ g1, g3 ∋ g2. Cycle: c1 ∋ alice, c1 ∋ c2, c2 ∋ c1.
   groupLdif('g1', [userDn('alice')]),
   groupLdif('g2', [groupDn('g1')]),
@@ -127,6 +137,11 @@ describe('sign-in by bind (slapd)', () => {
   test('a literal * in a username matches only that user', async () => {
     const r = await login(ldap, 'star*', 'star-password');
     expect(r.ok && r.identity.userName).toBe('star*');
+  });
+
+  test('a DN with ( ) \\ and , is escaped in the group filter', async () => {
+    const r = await login(ldap, 'o(k),x', 'ok-password');
+    expect(r.ok && names(r.identity)).toEqual(['special']);
   });
 
   test('non-ASCII username is escaped and matches', async () => {

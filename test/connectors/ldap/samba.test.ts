@@ -186,6 +186,30 @@ describe.skipIf(!!unavailable)('Active Directory (Samba AD DC)', () => {
     }
   });
 
+  test('ranged attribute retrieval (member;range=…) reads every value', async () => {
+    const { Client } = await import('ldapts');
+    const { readFileSync } = await import('node:fs');
+    const { allValues } = await import('../../../connectors/ldap/groups.ts');
+    const { searchOnce } = await import('../../../connectors/ldap/search.ts');
+    const members = ['bob', 'abe', 'dave', 'expired', 'mustchange'].map(adUserDn);
+    await samba.add(adGroupLdif('ranged', members));
+    const c = new Client({ url: samba.ldapsUrl, tlsOptions: { ca: readFileSync(samba.caFile) } });
+    try {
+      await c.bind(AD_ADMIN_DN, AD_ADMIN_PASSWORD);
+      // Ask for the first two values only, as Windows does by itself for groups over 1,500 members.
+      const [entry] = await searchOnce(c, {
+        base: adGroupDn('ranged'),
+        scope: 'base',
+        filter: '(objectClass=group)',
+        attributes: ['member;range=0-1'],
+      });
+      expect([...entry!.attrs.keys()]).toEqual(['member;range=0-1']);
+      expect((await allValues(c, entry!, 'member')).sort()).toEqual([...members].sort());
+    } finally {
+      await c.unbind();
+    }
+  });
+
   test('dialect auto recognises AD from the rootDSE', async () => {
     const c = connector(adConfig({ dialect: 'auto' }));
     try {
