@@ -47,6 +47,7 @@ export type LoginFailure =
   /** Wrong password, unknown user or ambiguous username: deliberately one value. */
   | 'invalid_credentials'
   | 'disabled'
+  /** Locked out after failed attempts. OpenLDAP's ppolicy says so whatever the password was. */
   | 'locked'
   | 'expired'
   | 'must_change'

@@ -9,8 +9,10 @@ import { normalizeDn } from './dn.ts';
 import {
   binaryAttributes,
   externalId,
+  first,
   groupAttributes,
   MissingIdError,
+  toGroupRef,
   toUser,
   userAttributes,
 } from './entry.ts';
@@ -180,15 +182,12 @@ async function* groupPages(
   )) {
     const groups: Group[] = [];
     for (const e of page) {
-      const id = externalId(e, g.idAttribute);
-      if (!id) throw new MissingIdError(`entry ${e.dn} has no ${g.idAttribute}`);
+      const ref = toGroupRef(e, g);
       const memberValues = await allValues(client, e, g.memberAttribute);
       const r = await resolveMembers(client, settings, index, memberValues, binary);
       groups.push({
-        externalId: id,
-        name: (e.attrs.get(g.nameAttribute.toLowerCase())?.[0] as string | undefined) ?? e.dn,
-        dn: e.dn,
-        description: (e.attrs.get('description')?.[0] as string | undefined) ?? null,
+        ...ref,
+        description: first(e, 'description'),
         members: r.members,
         memberGroups: r.memberGroups,
         unresolvedMembers: r.unresolved,
