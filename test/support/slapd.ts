@@ -44,6 +44,7 @@ export interface SlapdOptions {
 
 export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-slapd-'));
+  let child: ChildProcess | null = null;
   try {
     await mkdir(join(dir, 'slapd.d'));
     await mkdir(join(dir, 'data'));
@@ -57,18 +58,19 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
     const [port, tlsPort] = await freePorts(2);
     const url = `ldap://127.0.0.1:${port}`;
     const ldapsUrl = `ldaps://127.0.0.1:${tlsPort}`;
-    const child = spawn('slapd', ['-d', '0', '-h', `${url}/ ${ldapsUrl}/`, '-F', join(dir, 'slapd.d')], {
+    const proc = spawn('slapd', ['-d', '0', '-h', `${url}/ ${ldapsUrl}/`, '-F', join(dir, 'slapd.d')], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
+    child = proc;
     let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
+    proc.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
     });
     const kill = (): void => {
-      child.kill('SIGKILL');
+      proc.kill('SIGKILL');
     };
     process.once('exit', kill);
-    await waitForPort(port, child, () => stderr);
+    await waitForPort(port, proc, () => stderr);
     const env = { ...process.env, LDAPCONF: '/dev/null', LDAPTLS_CACERT: caFile };
     const tool = async (cmd: string, ldif: string): Promise<void> => {
       await writeFile(join(dir, 'input.ldif'), ldif);
@@ -87,13 +89,14 @@ export async function startSlapd(opts: SlapdOptions = {}): Promise<Slapd> {
       modify: (ldif) => tool('ldapmodify', ldif),
       async stop() {
         process.removeListener('exit', kill);
-        await stopChild(child);
+        await stopChild(proc);
         await rm(dir, { recursive: true, force: true });
       },
     };
     if (opts.ldif) await server.add(opts.ldif);
     return server;
   } catch (e) {
+    if (child) await stopChild(child);
     await rm(dir, { recursive: true, force: true });
     throw e;
   }
