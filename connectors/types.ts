@@ -13,7 +13,7 @@ export interface User {
   emails: string[];
   /** Extra attributes named by the connector's attribute mapping. */
   attributes: Record<string, string[]>;
-  /** The directory says this account cannot sign in (AD ACCOUNTDISABLE or expired, OpenLDAP disabledFilter). */
+  /** The directory says this account is disabled: it matches disabledFilter (AD default: ACCOUNTDISABLE bit). */
   disabled: boolean;
   dn: string;
 }
