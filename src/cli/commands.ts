@@ -6,6 +6,7 @@ import { parseDuration } from '../duration.ts';
 import { checkMasterKey, ensureKeys, rotateKeys } from '../keys/keyring.ts';
 import { loadMasterKey } from '../keys/master-key.ts';
 import { createLogger, type Logger } from '../log.ts';
+import { policyCommand } from '../policy/cli.ts';
 import { startRuntime } from '../runtime.ts';
 import { serve } from '../server.ts';
 import type { Db } from '../store/db.ts';
@@ -60,6 +61,12 @@ async function withDb<T>(cfg: Config, fn: (db: Db, master: Buffer) => Promise<T>
 }
 
 export const commands: Record<string, Command> = {
+  policy: {
+    summary:
+      'offline policy tools: policy validate FILE…, policy simulate --policy FILE… --action A --resource ARN',
+    usage: 'gatehouse policy validate|simulate … (gatehouse policy --help for details)',
+    run: (args, context) => policyCommand(args.length ? args : ['--help'], context.io),
+  },
   serve: {
     summary: 'run the server (applies pending migrations unless --no-migrate)',
     usage: 'gatehouse serve [--no-migrate]',

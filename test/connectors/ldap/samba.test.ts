@@ -19,6 +19,8 @@ import {
 import { collect, connector } from './helpers.ts';
 
 const unavailable = await sambaAvailable();
+// CI installs Samba (.ci/run): there a missing Samba is a failure, never a skip.
+if (unavailable && process.env['CI']) throw new Error(`Samba AD is required in CI: ${unavailable}`);
 if (unavailable) console.warn(`Samba AD tests skipped: ${unavailable}`);
 
 let samba: Samba;
