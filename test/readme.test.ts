@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from 'vitest';
+import { commands } from '../src/cli/commands.ts';
+import { settings } from '../src/config/settings.ts';
+
+const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+
+test('the README documents every setting with its environment name', () => {
+  for (const setting of settings) {
+    expect(readme, setting.path).toContain(`| \`${setting.path}\` | \`${setting.env}\``);
+  }
+});
+
+test('the README documents every CLI command', () => {
+  for (const name of Object.keys(commands)) expect(readme, name).toMatch(new RegExp(`\\| \`${name}[ \`]`));
+});
