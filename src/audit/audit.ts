@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import type { Db, Queryable } from '../store/db.ts';
+import { canonicalJson } from './canonical-json.ts';
+
+/** Who is acting, from where: carried by every state change down to its audit entry. */
+export interface AuditContext {
+  actor: string; // 'user:<id>', 'token:<id>', 'cli', 'system', 'connector:<id>', 'anonymous'
+  ip?: string | null;
+  requestId?: string | null;
+}
+
+export type Outcome = 'success' | 'failure' | 'denied';
+
+export interface AuditEntry {
+  action: string; // 'user.create', 'auth.signin', 'token.create', …
+  target?: string | null; // 'user:<id>', 'group:<id>', …
+  outcome?: Outcome;
+  /** Never secrets: names of changed fields, counts, reasons. */
+  details?: Record<string, unknown>;
+}
+
+export interface AuditRecord {
+  seq: number;
+  at: Date;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: Outcome;
+  ip: string | null;
+  requestId: string | null;
+  details: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+export const SYSTEM: AuditContext = { actor: 'system' };
+export const CLI: AuditContext = { actor: 'cli' };
+
+export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
+  const body = canonicalJson([
+    record.seq,
+    record.at.toISOString(),
+    record.actor,
+    record.action,
+    record.target,
+    record.outcome,
+    record.ip,
+    record.requestId,
+    record.details,
+    record.prevHash,
+  ]);
+  return createHash('sha256').update(body).digest('hex');
+}
+
+/**
+ * Appends an entry in the caller's transaction (so it commits or vanishes with the change it
+ * describes). The head row is locked for the rest of the transaction: concurrent writers queue
+ * behind it (or, under snapshot isolation, fail with a serialization error and are retried),
+ * so the chain never forks. Call it last in a transaction to hold the lock briefly.
+ */
+export async function audit(tx: Queryable, context: AuditContext, entry: AuditEntry): Promise<AuditRecord> {
+  const head = await tx.query<{ seq: number; hash: string }>('select seq, hash from audit_head for update');
+  const prev = head.rows[0]!;
+  const record: Omit<AuditRecord, 'hash'> = {
+    seq: prev.seq + 1,
+    at: new Date(),
+    actor: context.actor,
+    action: entry.action,
+    target: entry.target ?? null,
+    outcome: entry.outcome ?? 'success',
+    ip: context.ip ?? null,
+    requestId: context.requestId ?? null,
+    details: entry.details ?? {},
+    prevHash: prev.hash,
+  };
+  const hash = hashRecord(record);
+  await tx.query(
+    `insert into audit_log (seq, at, actor, action, target, outcome, ip, request_id, details, prev_hash, hash)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [
+      record.seq,
+      record.at,
+      record.actor,
+      record.action,
+      record.target,
+      record.outcome,
+      record.ip,
+      record.requestId,
+      record.details,
+      record.prevHash,
+      hash,
+    ],
+  );
+  await tx.query('update audit_head set seq = $1, hash = $2', [record.seq, hash]);
+  return { ...record, hash };
+}
+
+/** An entry that stands alone (a failed sign-in changes nothing else). */
+export function auditNow(db: Db, context: AuditContext, entry: AuditEntry): Promise<AuditRecord> {
+  return db.transaction((tx) => audit(tx, context, entry));
+}
+
+interface Row {
+  seq: number;
+  at: Date;
+  actor: string;
+  action: string;
+  target: string | null;
+  outcome: Outcome;
+  ip: string | null;
+  request_id: string | null;
+  details: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+const toRecord = (row: Row): AuditRecord => ({
+  seq: row.seq,
+  at: row.at,
+  actor: row.actor,
+  action: row.action,
+  target: row.target,
+  outcome: row.outcome,
+  ip: row.ip,
+  requestId: row.request_id,
+  details: row.details,
+  prevHash: row.prev_hash,
+  hash: row.hash,
+});
+
+/** Every record in order, read in batches (memory stays flat whatever the size of the log). */
+export async function* readAudit(q: Queryable, fromSeq = 1, batch = 1000): AsyncGenerator<AuditRecord> {
+  for (let next = fromSeq; ; ) {
+    const { rows } = await q.query<Row>('select * from audit_log where seq >= $1 order by seq limit $2', [
+      next,
+      batch,
+    ]);
+    for (const row of rows) yield toRecord(row);
+    if (rows.length < batch) return;
+    next = rows.at(-1)!.seq + 1;
+  }
+}
+
+export type VerifyResult =
+  | { ok: true; count: number; head: string }
+  | { ok: false; seq: number; reason: string };
+
+/** Walks the chain from the first row; names the first row whose content or link is wrong. */
+export async function verifyAudit(q: Queryable): Promise<VerifyResult> {
+  let expectedSeq = 1;
+  let prevHash = '0'.repeat(64);
+  for await (const record of readAudit(q)) {
+    if (record.seq !== expectedSeq)
+      return { ok: false, seq: expectedSeq, reason: `row ${expectedSeq} is missing` };
+    if (record.prevHash !== prevHash)
+      return { ok: false, seq: record.seq, reason: 'does not link to the previous row' };
+    const { hash, ...rest } = record;
+    if (hashRecord(rest) !== hash)
+      return { ok: false, seq: record.seq, reason: 'content does not match its hash' };
+    prevHash = hash;
+    expectedSeq++;
+  }
+  const head = await q.query<{ seq: number; hash: string }>('select seq, hash from audit_head');
+  const { seq, hash } = head.rows[0]!;
+  if (seq !== expectedSeq - 1 || hash !== prevHash) {
+    return {
+      ok: false,
+      seq: expectedSeq,
+      reason: `log ends at row ${expectedSeq - 1} but its head says ${seq}: rows were removed`,
+    };
+  }
+  return { ok: true, count: expectedSeq - 1, head: prevHash };
+}
+
+export interface AuditQuery {
+  action?: string;
+  actor?: string;
+  target?: string;
+  outcome?: Outcome;
+  since?: Date;
+  until?: Date;
+  /** Cursor: return rows older than this sequence number (newest first). */
+  before?: number;
+  limit: number;
+}
+
+/** Newest first, filtered; `before` pages backwards through the log. */
+export async function queryAudit(q: Queryable, query: AuditQuery): Promise<AuditRecord[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: string, value: unknown) => {
+    params.push(value);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (query.action)
+    add(
+      query.action.endsWith('.*') ? 'action like ?' : 'action = ?',
+      query.action.endsWith('.*') ? `${query.action.slice(0, -1)}%` : query.action,
+    );
+  if (query.actor) add('actor = ?', query.actor);
+  if (query.target) add('target = ?', query.target);
+  if (query.outcome) add('outcome = ?', query.outcome);
+  if (query.since) add('at >= ?', query.since);
+  if (query.until) add('at < ?', query.until);
+  if (query.before) add('seq < ?', query.before);
+  params.push(query.limit);
+  const { rows } = await q.query<Row>(
+    `select * from audit_log ${where.length ? `where ${where.join(' and ')}` : ''} order by seq desc limit $${params.length}`,
+    params,
+  );
+  return rows.map(toRecord);
+}
