@@ -28,7 +28,13 @@ create index group_members_by_user on group_members (member_user_id) where membe
 create index group_members_by_group on group_members (member_group_id) where member_group_id is not null;
 
 alter table users add column erased_at timestamptz;
+-- Lower-cased email addresses, for exact look-ups by email.
+alter table users add column email_keys jsonb generated always as (lower(jsonb_path_query_array(emails, '$[*].value')::text)::jsonb) stored;
 create index users_list on users (lower(user_name), id);
+-- Prefix search (LIKE 'abc%') on user name and display name, whatever the database collation.
+create index users_name_prefix on users (lower(user_name) text_pattern_ops);
+create index users_display_prefix on users (lower(display_name) text_pattern_ops);
+create index users_email_keys on users using gin (email_keys);
 create index users_status on users (status);
 
 -- Built-in passwords (argon2id, PHC strings). Directory users have none: the directory checks them.

@@ -12,6 +12,7 @@ import { serve } from '../server.ts';
 import type { Db } from '../store/db.ts';
 import { migrate, migrationStatus, readMigrations } from '../store/migrate.ts';
 import { openDb } from '../store/open.ts';
+import { auditCommand } from './audit.ts';
 import { type Io, UsageError } from './io.ts';
 
 export interface Command {
@@ -61,6 +62,7 @@ async function withDb<T>(cfg: Config, fn: (db: Db, master: Buffer) => Promise<T>
 }
 
 export const commands: Record<string, Command> = {
+  audit: auditCommand,
   policy: {
     summary:
       'offline policy tools: policy validate FILE…, policy simulate --policy FILE… --action A --resource ARN',
@@ -117,7 +119,10 @@ export const commands: Record<string, Command> = {
       const cfg = config(context);
       const runtime = await startRuntime(cfg, quietLogger(cfg));
       try {
-        const link = await bootstrapRoot(runtime.db, { newLink: values['new-link'] === true });
+        const link = await bootstrapRoot(runtime.db, {
+          newLink: values['new-link'] === true,
+          context: { actor: 'cli' },
+        });
         if (!link) {
           context.io.stdout('root administrator already exists; use --new-link for a new set-up link');
           return 0;

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { type AuditContext, audit, SYSTEM } from '../audit/audit.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import { emit } from './events.ts';
 
 export const ROOT_USER_NAME = 'root';
 const SETUP_TTL_MS = 60 * 60 * 1000;
@@ -20,8 +22,9 @@ export const hashToken = (token: string): string => createHash('sha256').update(
  */
 export async function bootstrapRoot(
   db: Db,
-  options: { newLink?: boolean } = {},
+  options: { newLink?: boolean; context?: AuditContext } = {},
 ): Promise<SetupLink | undefined> {
+  const context = options.context ?? SYSTEM;
   return db.withLock('gatehouse:bootstrap', () =>
     db.transaction(async (tx) => {
       const existing = await tx.query<{ id: string }>('select id from users where is_root');
@@ -33,8 +36,20 @@ export async function bootstrapRoot(
           [ROOT_USER_NAME],
         );
         userId = created.rows[0]!.id;
+        await emit(tx, { type: 'user.created', userId });
+        await audit(tx, context, {
+          action: 'user.create',
+          target: `user:${userId}`,
+          details: { userName: ROOT_USER_NAME, root: true },
+        });
       }
-      return issueSetupToken(tx, userId, 'root-setup');
+      const link = await issueSetupToken(tx, userId, 'root-setup');
+      await audit(tx, context, {
+        action: 'user.setup_link',
+        target: `user:${userId}`,
+        details: { expiresAt: link.expiresAt.toISOString() },
+      });
+      return link;
     }),
   );
 }

@@ -337,7 +337,7 @@ export interface UserListQuery {
   after?: { name: string; id: string } | undefined;
   status?: UserStatus | undefined;
   source?: string | undefined;
-  /** Case-insensitive prefix of user name, display name or an email. */
+  /** Case-insensitive prefix of the user name or display name, or an exact email address. */
   search?: string | undefined;
   /** Direct or nested members of this group. */
   groupId?: string | undefined;
@@ -359,10 +359,11 @@ export async function listUsers(
   if (query.status) where.push(`status = ${param(query.status)}`);
   if (query.source) where.push(`source = ${param(query.source)}`);
   if (query.search) {
-    const prefix = `${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const p = param(prefix);
+    // Prefix of the user name or display name (indexed), or an exact email address (indexed).
+    const search = query.search.toLowerCase();
+    const prefix = param(`${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     where.push(
-      `(lower(user_name) like ${p} or lower(coalesce(display_name, '')) like ${p} or exists (select 1 from jsonb_array_elements(emails) e where lower(e->>'value') like ${p}))`,
+      `(lower(user_name) like ${prefix} or lower(display_name) like ${prefix} or email_keys @> ${param(JSON.stringify([search]))}::jsonb)`,
     );
   }
   if (query.groupId) {

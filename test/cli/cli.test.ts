@@ -199,3 +199,33 @@ describe.runIf(hasPostgres)('serve on PostgreSQL', () => {
     }
   });
 });
+
+describe('audit on the command line', () => {
+  test('verify passes on an intact log, names the tampered row, and export writes JSON lines', async () => {
+    const dataDir = tempDir();
+    expect((await runGatehouse(['init'], { GATEHOUSE_DATA_DIR: dataDir })).code).toBe(0);
+    expect((await runGatehouse(['init', '--new-link'], { GATEHOUSE_DATA_DIR: dataDir })).code).toBe(0);
+    const verified = await runGatehouse(['audit', 'verify'], { GATEHOUSE_DATA_DIR: dataDir });
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/audit log intact: 3 entries/);
+
+    const exported = await runGatehouse(['audit', 'export'], { GATEHOUSE_DATA_DIR: dataDir });
+    const lines = exported.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.action)).toEqual(['user.create', 'user.setup_link', 'user.setup_link']);
+    expect(lines[2].actor).toBe('cli');
+    expect(exported.stdout).not.toMatch(/token=/);
+
+    // Edit row 2 behind the application's back (the trigger refuses it; a superuser would not).
+    const { openPglite } = await import('../../src/store/pglite.ts');
+    const db = await openPglite(dataDir);
+    await db.exec('alter table audit_log disable trigger audit_log_no_update');
+    await db.query(`update audit_log set actor = 'mallory' where seq = 2`);
+    await db.close();
+    const broken = await runGatehouse(['audit', 'verify'], { GATEHOUSE_DATA_DIR: dataDir });
+    expect(broken.code).toBe(1);
+    expect(broken.stderr.trim()).toBe('audit log broken at row 2: content does not match its hash');
+  });
+});

@@ -243,6 +243,9 @@ describe.each(backends)('directory on $name', (backend) => {
     ]);
     expect((await listUsers(ctx.db, { limit: 10, search: '%' })).users).toEqual([]);
     expect(
+      (await listUsers(ctx.db, { limit: 10, search: 'Alice@Example.com' })).users.map((u) => u.userName),
+    ).toEqual(['alice']);
+    expect(
       (await listUsers(ctx.db, { limit: 500, status: 'deprovisioned' })).users.every(
         (u) => u.status === 'deprovisioned',
       ),
