@@ -10,8 +10,8 @@ export const MAX_PASSWORD_LENGTH = 256;
  */
 export const MAX_PASSWORD_BYTES = 1024;
 /**
- * Raw input longer than this (UTF-16 units) cannot normalise to MAX_PASSWORD_BYTES (NFKC shrinks
- * text at most threefold): refused before normalising, which costs time on huge input.
+ * Raw input (UTF-16 units) beyond this is refused before normalising, which takes time on huge
+ * input. Generous: text typed into a form is already composed, so NFKC barely shortens it.
  */
 export const MAX_RAW_PASSWORD_UNITS = 4 * MAX_PASSWORD_BYTES;
 

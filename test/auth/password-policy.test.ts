@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import {
   COMMON_PASSWORDS_COUNT,
@@ -12,7 +13,7 @@ import {
   type PasswordOwner,
   type PasswordProblemCode,
 } from '../../src/auth/password-policy.ts';
-import { normalizePassword, passwordLength } from '../../src/auth/password-text.ts';
+import { normalizePassword, passwordBytes, passwordLength } from '../../src/auth/password-text.ts';
 
 const policy = { minLength: 12, maxAge: 90 * 86_400_000, history: 5, requireClasses: 3 };
 const alice: PasswordOwner = {
@@ -167,6 +168,23 @@ describe('checkPassword', () => {
       expect(p.message).toMatch(/^[A-Z].*\.$/);
     }
   });
+});
+
+test('whatever the policy accepts can be hashed (property)', () => {
+  const anyText = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 300 }),
+    fc.string({ unit: 'grapheme', maxLength: 300 }),
+  );
+  fc.assert(
+    fc.property(anyText, (password) => {
+      const result = checkPassword(password, { minLength: 1, requireClasses: 0 }, nobody);
+      if (result.ok) expect(passwordBytes(password)).toBeDefined();
+      if (!result.ok)
+        for (const p of result.problems)
+          expect(p.message.includes(password) && password.length > 3).toBe(false);
+    }),
+    { numRuns: 1000 },
+  );
 });
 
 describe('isReused / isPasswordExpired', () => {
