@@ -71,7 +71,7 @@ export async function hashPassword(
  * Whether the password matches the stored hash. Never throws: a malformed, foreign or
  * out-of-bounds hash, and a password that cannot be one (empty, too long), are simply false.
  */
-export async function verifyPassword(phc: string, password: string): Promise<boolean> {
+export async function verifyPasswordHash(phc: string, password: string): Promise<boolean> {
   try {
     const parsed = parsePhc(phc);
     const bytes = passwordBytes(password);
@@ -120,6 +120,6 @@ export async function burnTime(
   params: Argon2Params = DEFAULT_ARGON2_PARAMS,
 ): Promise<false> {
   const phc = params === DEFAULT_ARGON2_PARAMS ? DUMMY_HASH : dummyHash(params);
-  await verifyPassword(phc, password);
+  await verifyPasswordHash(phc, password);
   return false;
 }

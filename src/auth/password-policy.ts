@@ -2,7 +2,7 @@
 // choosing the password: they say what to change and never repeat the password.
 import type { Config } from '../config/schema.ts';
 import { isCommonPassword, passwordReadings } from './common-passwords.ts';
-import { verifyPassword } from './password-hash.ts';
+import { verifyPasswordHash } from './password-hash.ts';
 import {
   MAX_PASSWORD_BYTES,
   MAX_PASSWORD_LENGTH,
@@ -119,7 +119,7 @@ export function checkPassword(
  * `policy.history` of them). One at a time: each verification holds its memory while it runs.
  */
 export async function isReused(password: string, previousHashes: readonly string[]): Promise<boolean> {
-  for (const phc of previousHashes) if (await verifyPassword(phc, password)) return true;
+  for (const phc of previousHashes) if (await verifyPasswordHash(phc, password)) return true;
   return false;
 }
 

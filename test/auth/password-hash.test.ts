@@ -7,7 +7,7 @@ import {
   dummyHash,
   hashPassword,
   needsRehash,
-  verifyPassword,
+  verifyPasswordHash,
 } from '../../src/auth/password-hash.ts';
 import { parsePhc } from '../../src/auth/phc.ts';
 import { isGatehouseError } from '../../src/errors.ts';
@@ -25,31 +25,31 @@ const rejects = async (promise: Promise<unknown>, code: string) => {
   expect(isGatehouseError(error) && error.code).toBe(code);
 };
 
-describe('hashPassword / verifyPassword', () => {
+describe('hashPassword / verifyPasswordHash', () => {
   test('round trip in the standard PHC encoding, with OWASP defaults and a fresh salt each time', async () => {
     const a = await hashPassword('correct horse battery staple');
     const b = await hashPassword('correct horse battery staple');
     expect(a).toMatch(PHC);
     expect(a).not.toBe(b);
-    expect(await verifyPassword(a, 'correct horse battery staple')).toBe(true);
-    expect(await verifyPassword(b, 'correct horse battery staple')).toBe(true);
+    expect(await verifyPasswordHash(a, 'correct horse battery staple')).toBe(true);
+    expect(await verifyPasswordHash(b, 'correct horse battery staple')).toBe(true);
   });
 
   test('a wrong password is false, including one that differs in case, spacing or one character', async () => {
     const phc = await hashPassword('Tr0ub4dor&3', small);
     for (const wrong of ['tr0ub4dor&3', 'Tr0ub4dor&3 ', ' Tr0ub4dor&3', 'Tr0ub4dor&4', 'Tr0ub4dor&', 'x']) {
-      expect(await verifyPassword(phc, wrong), wrong).toBe(false);
+      expect(await verifyPasswordHash(phc, wrong), wrong).toBe(false);
     }
   });
 
   test('passwords are compared in NFKC form: the "ﬁ" ligature is "fi", full-width letters are ASCII', async () => {
     const phc = await hashPassword('\ufb01sh and chips 42', small);
-    expect(await verifyPassword(phc, 'fish and chips 42')).toBe(true);
+    expect(await verifyPasswordHash(phc, 'fish and chips 42')).toBe(true);
     const wide = await hashPassword('ＡＢＣｄｅｆ１２３', small);
-    expect(await verifyPassword(wide, 'ABCdef123')).toBe(true);
+    expect(await verifyPasswordHash(wide, 'ABCdef123')).toBe(true);
     // Composed and decomposed é are one password.
     const accent = await hashPassword('caf\u00e9 au lait', small);
-    expect(await verifyPassword(accent, 'cafe\u0301 au lait')).toBe(true);
+    expect(await verifyPasswordHash(accent, 'cafe\u0301 au lait')).toBe(true);
   });
 
   test('a password that cannot be one is refused: empty, ill-formed text, over 1024 bytes', async () => {
@@ -57,10 +57,10 @@ describe('hashPassword / verifyPassword', () => {
     await rejects(hashPassword('abc\ud800def'), 'auth.password_invalid');
     await rejects(hashPassword('é'.repeat(513)), 'auth.password_invalid');
     const phc = await hashPassword('\ufffd', small);
-    expect(await verifyPassword(phc, '\ud800')).toBe(false); // not silently U+FFFD
-    expect(await verifyPassword(phc, '')).toBe(false);
-    expect(await verifyPassword(phc, 'a'.repeat(1_000_000))).toBe(false);
-    expect(await verifyPassword(await hashPassword('é'.repeat(512), small), 'é'.repeat(512))).toBe(true);
+    expect(await verifyPasswordHash(phc, '\ud800')).toBe(false); // not silently U+FFFD
+    expect(await verifyPasswordHash(phc, '')).toBe(false);
+    expect(await verifyPasswordHash(phc, 'a'.repeat(1_000_000))).toBe(false);
+    expect(await verifyPasswordHash(await hashPassword('é'.repeat(512), small), 'é'.repeat(512))).toBe(true);
   });
 
   test('parameters outside the bounds are a configuration error', async () => {
@@ -109,7 +109,7 @@ describe('malformed and foreign hashes', () => {
 
   test.each(Object.entries(cases))('%s: false, without throwing and without hashing', async (_, phc) => {
     const started = performance.now();
-    expect(await verifyPassword(phc, 'password')).toBe(false);
+    expect(await verifyPasswordHash(phc, 'password')).toBe(false);
     expect(performance.now() - started).toBeLessThan(50); // refused before any argon2 work (the cheapest here takes ~80 ms)
     expect(parsePhc(phc).ok).toBe(false);
     expect(needsRehash(phc, DEFAULT_ARGON2_PARAMS)).toBe(true);
@@ -119,15 +119,15 @@ describe('malformed and foreign hashes', () => {
     // A prefix cut inside the tag can still be a well-formed hash with a shorter tag (PHC has no
     // length field), but argon2 output depends on the tag length, so it never matches.
     for (let i = 0; i < valid.length; i++) {
-      expect(await verifyPassword(valid.slice(0, i), 'password'), valid.slice(0, i)).toBe(false);
+      expect(await verifyPasswordHash(valid.slice(0, i), 'password'), valid.slice(0, i)).toBe(false);
     }
-    expect(await verifyPassword(valid, 'password')).toBe(true);
+    expect(await verifyPasswordHash(valid, 'password')).toBe(true);
   });
 
   test('non-strings are false too (a null column, a number)', async () => {
-    expect(await verifyPassword(null as unknown as string, 'password')).toBe(false);
-    expect(await verifyPassword(valid, undefined as unknown as string)).toBe(false);
-    expect(await verifyPassword(42 as unknown as string, 'password')).toBe(false);
+    expect(await verifyPasswordHash(null as unknown as string, 'password')).toBe(false);
+    expect(await verifyPasswordHash(valid, undefined as unknown as string)).toBe(false);
+    expect(await verifyPasswordHash(42 as unknown as string, 'password')).toBe(false);
   });
 
   test('the reasons say what is wrong without repeating the hash', () => {
@@ -153,15 +153,15 @@ describe('interoperability', () => {
       ok: true,
       value: { memoryKiB: 65536, passes: 2, parallelism: 1 },
     });
-    expect(await verifyPassword(REFERENCE, 'password')).toBe(true);
-    expect(await verifyPassword(REFERENCE, 'Password')).toBe(false);
+    expect(await verifyPasswordHash(REFERENCE, 'password')).toBe(true);
+    expect(await verifyPasswordHash(REFERENCE, 'Password')).toBe(false);
   });
 
   test('hashes made by @node-rs/argon2 (libargon2 encoding) verify here', async () => {
     const theirs = await nodeRsHash('correct horse battery staple');
     expect(theirs).toMatch(PHC);
-    expect(await verifyPassword(theirs, 'correct horse battery staple')).toBe(true);
-    expect(await verifyPassword(theirs, 'correct horse battery stapler')).toBe(false);
+    expect(await verifyPasswordHash(theirs, 'correct horse battery staple')).toBe(true);
+    expect(await verifyPasswordHash(theirs, 'correct horse battery stapler')).toBe(false);
     // RFC 9106's second recommendation, with 4 lanes and a longer tag.
     const strong = await nodeRsHash('pässwörd ✓', {
       memoryCost: 65536,
@@ -170,7 +170,7 @@ describe('interoperability', () => {
       outputLen: 64,
     });
     expect(strong).toMatch(/^\$argon2id\$v=19\$m=65536,t=3,p=4\$/);
-    expect(await verifyPassword(strong, 'pässwörd ✓')).toBe(true);
+    expect(await verifyPasswordHash(strong, 'pässwörd ✓')).toBe(true);
     expect(needsRehash(strong, DEFAULT_ARGON2_PARAMS)).toBe(true);
   });
 
@@ -183,7 +183,7 @@ describe('interoperability', () => {
   test('argon2i hashes from the same library are refused', async () => {
     const argon2i = await nodeRsHash('password', { algorithm: 1 });
     expect(argon2i.startsWith('$argon2i$')).toBe(true);
-    expect(await verifyPassword(argon2i, 'password')).toBe(false);
+    expect(await verifyPasswordHash(argon2i, 'password')).toBe(false);
   });
 });
 
@@ -208,7 +208,7 @@ describe('burnTime', () => {
     expect(needsRehash(dummyHash(small), small)).toBe(false);
     expect(await burnTime('password')).toBe(false);
     expect(await burnTime('password', small)).toBe(false);
-    expect(await verifyPassword(DUMMY_HASH, '')).toBe(false);
+    expect(await verifyPasswordHash(DUMMY_HASH, '')).toBe(false);
   });
 
   test('costs about what a real verification costs (wrong password, same parameters)', async () => {
@@ -221,7 +221,7 @@ describe('burnTime', () => {
     const real: number[] = [];
     const burn: number[] = [];
     for (let i = 0; i < 8; i++) {
-      real.push(await time(() => verifyPassword(phc, 'a wrong guess')));
+      real.push(await time(() => verifyPasswordHash(phc, 'a wrong guess')));
       burn.push(await time(() => burnTime('a wrong guess')));
     }
     const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
