@@ -211,7 +211,9 @@ describe('burnTime', () => {
     expect(await verifyPasswordHash(DUMMY_HASH, '')).toBe(false);
   });
 
-  test('costs about what a real verification costs (wrong password, same parameters)', async () => {
+  test('costs about what a real verification costs (wrong password, same parameters)', {
+    retry: 2,
+  }, async () => {
     const phc = await hashPassword('the real password');
     const time = async (run: () => Promise<boolean>) => {
       const started = performance.now();
@@ -228,5 +230,6 @@ describe('burnTime', () => {
     // Loose bounds: a test machine is noisy; bench/password.ts measures it properly.
     expect(median(burn) / median(real)).toBeGreaterThan(0.7);
     expect(median(burn) / median(real)).toBeLessThan(1.4);
+    // A real difference fails every try; a machine busy with other test files fails one.
   });
 });

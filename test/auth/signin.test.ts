@@ -150,7 +150,10 @@ describe.each(backends)('password sign-in on $name', (backend) => {
     ).rejects.toBeInstanceOf(GatehouseError);
   });
 
-  test('unknown user and wrong password take the same time (paired tries, within 10 %)', async () => {
+  test('unknown user and wrong password take the same time (paired tries, within 10 %)', {
+    timeout: 120_000,
+    retry: 2,
+  }, async () => {
     const users = [];
     for (let i = 0; i < 16; i++) users.push(await user());
     // Adjacent pairs, alternating which goes first, so that load on the machine affects both alike.
@@ -178,5 +181,6 @@ describe.each(backends)('password sign-in on $name', (backend) => {
       `password check on ${backend.name}: wrong password ${median(known).toFixed(1)} ms, median paired difference ${median(differences).toFixed(2)} ms (${(relative * 100).toFixed(1)} %)`,
     );
     expect(relative).toBeLessThan(0.1);
-  }, 120_000);
+    // A leak through timing fails every try; a machine busy with other test files may fail one.
+  });
 });
