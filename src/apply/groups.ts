@@ -97,7 +97,7 @@ export const groupsSection: Section<GroupEntry> = {
         if (fields.length) {
           changes.push({
             op: '~',
-            subject,
+            subject: `group ${group.name}`,
             detail: fields.join(', '),
             run: async (tx, ctx) => {
               await updateGroup(tx, ctx, group.id, { name: entry.name, description: entry.description });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import { formatPath, type LocatedProblem, prefixed, StateInvalid } from './problems.ts';
 import type { Path, Problem, Section } from './section.ts';
 import { sections as registry } from './sections.ts';
@@ -27,9 +27,10 @@ export function parseState(
   const known = options.sections ?? registry;
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
+  /** The line of the key (or list item) a path ends at; the nearest enclosing one when it is missing. */
   const lineOf = (path: Path): number | undefined => {
     for (let n = path.length; n >= 0; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+      const node = keyNode(n === 0 ? doc.contents : doc.getIn(path.slice(0, n - 1), true), path[n - 1], n);
       if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
     }
     return undefined;
@@ -85,4 +86,14 @@ export function parseState(
     entries: ordered,
     invalid,
   };
+}
+
+/** Within a collection node, the node of a map key or of a list item. */
+function keyNode(parent: unknown, segment: string | number | undefined, depth: number): unknown {
+  if (depth === 0) return parent;
+  if (isSeq(parent) && typeof segment === 'number') return parent.items[segment];
+  if (isMap(parent)) {
+    return parent.items.find((pair) => (isScalar(pair.key) ? pair.key.value : pair.key) === segment)?.key;
+  }
+  return undefined;
 }

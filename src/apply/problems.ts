@@ -10,7 +10,7 @@ export function formatPath(path: Path): string {
     else if (/^[A-Za-z_][A-Za-z0-9_-]*$/.test(segment)) text += text ? `.${segment}` : segment;
     else text += `[${JSON.stringify(segment)}]`;
   }
-  return text || '(top level)';
+  return text;
 }
 
 export const prefixed = (prefix: Path, problems: readonly Problem[]): Problem[] =>
