@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { type AuditContext, readAudit, verifyAudit } from '../../src/audit/audit.ts';
 import { bootstrapRoot } from '../../src/directory/bootstrap.ts';
@@ -445,5 +446,24 @@ groups:
       const results = await Promise.all([apply(ctx.db, file), apply(ctx.db, file)]);
       expect(results.map((r) => r.summary).sort()).toEqual(['0 changes', '5 changes']);
     });
+  });
+});
+
+describe.each(backends)('the README example on $name', (backend) => {
+  const ctx = useDb(backend);
+
+  test('applies as the README shows', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.slice(readme.indexOf('## Declarative state'));
+    const yaml = section.match(/```yaml\n([\s\S]*?)```/)![1]!.replace(/"\$argon2id[^"]*"/, `"${HASH_A}"`);
+    const output = section
+      .match(/```text\n([\s\S]*?)```/)![1]!
+      .trim()
+      .split('\n');
+    await ctx.db.transaction((tx) =>
+      createGroup(tx, admin, { name: 'Engineering' }, { source: 'ldap:corp-ad' }),
+    );
+    const result = await apply(ctx.db, yaml);
+    expect([...result.lines, result.summary]).toEqual(output);
   });
 });
