@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type AuditContext, audit } from '../audit/audit.ts';
+import { type AuditContext, audit, CLI } from '../audit/audit.ts';
 import { GatehouseError } from '../errors.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { isRetryable, sqlState } from '../store/errors.ts';
@@ -66,7 +66,7 @@ export async function applyState(db: Db, state: StateFile, options: ApplyOptions
   const dryRun = options.dryRun ?? false;
   const context: AuditContext = {
     requestId: `apply-${randomUUID()}`,
-    ...(options.context ?? { actor: 'cli' }),
+    ...(options.context ?? CLI),
   };
   return db.transaction(async (tx) => {
     await tx.query("select pg_advisory_xact_lock(hashtextextended('gatehouse:apply', 0))");
