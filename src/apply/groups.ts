@@ -124,6 +124,9 @@ export const groupsSection: Section<GroupEntry> = {
       }
       for (const [key, { member, display }] of current) {
         if (wanted.has(key)) continue;
+        // A pruned group leaves its parents with itself: deleting it removes the membership.
+        const inner = 'groupId' in member ? directory.groupById(member.groupId) : undefined;
+        if (inner?.source === 'builtin' && refs.pruned(inner.name)) continue;
         removals.push({
           op: '-',
           subject: parent + display,

@@ -237,7 +237,7 @@ describe.each(backends)('apply on $name', (backend) => {
       const full = `
 users: [{ userName: ann }, { userName: ben }, { userName: cat }]
 groups:
-  - { name: keep, members: [user:ann, user:ben, group:corp/Engineering, user:jdoe] }
+  - { name: keep, members: [user:ann, user:ben, group:corp/Engineering, user:jdoe, group:old] }
   - { name: old, members: [user:ben] }
 `;
       expect((await apply(ctx.db, full)).lines).toEqual([
@@ -250,6 +250,7 @@ groups:
         '+ member group:keep ← user:ben',
         '+ member group:keep ← group:corp/Engineering',
         '+ member group:keep ← user:jdoe',
+        '+ member group:keep ← group:old',
         '+ member group:old ← user:ben',
       ]);
 
@@ -261,7 +262,9 @@ groups:
       // Without --prune, undeclared objects stay.
       expect((await apply(ctx.db, smaller, { dryRun: true })).lines).toEqual([
         '- member group:keep ← user:ben',
+        '- member group:keep ← group:old',
       ]);
+      // With it, deleting `old` takes it out of `keep`: no separate line for that membership.
       const pruned = ['- user ben (deprovision)', '- group old (delete)', '- member group:keep ← user:ben'];
       const head = await auditHead(ctx.db);
       expect((await apply(ctx.db, smaller, { prune: true, dryRun: true })).lines).toEqual(pruned);
