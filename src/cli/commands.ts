@@ -12,6 +12,7 @@ import { serve } from '../server.ts';
 import type { Db } from '../store/db.ts';
 import { migrate, migrationStatus, readMigrations } from '../store/migrate.ts';
 import { openDb } from '../store/open.ts';
+import { applyCommand } from './apply.ts';
 import { auditCommand } from './audit.ts';
 import { type Io, UsageError } from './io.ts';
 
@@ -62,6 +63,7 @@ async function withDb<T>(cfg: Config, fn: (db: Db, master: Buffer) => Promise<T>
 }
 
 export const commands: Record<string, Command> = {
+  apply: applyCommand,
   audit: auditCommand,
   policy: {
     summary:

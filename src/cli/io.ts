@@ -4,6 +4,8 @@ export interface Io {
   stderr: (text: string) => void;
   env: Readonly<Record<string, string | undefined>>;
   cwd: string;
+  /** All of standard input (apply -f -). */
+  readStdin?: () => Promise<string>;
 }
 
 export const processIo = (): Io => ({
@@ -11,6 +13,11 @@ export const processIo = (): Io => ({
   stderr: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
   env: process.env,
   cwd: process.cwd(),
+  readStdin: async () => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  },
 });
 
 /** A mistake in how the command was called: exit code 2 and the command's usage. */
