@@ -3,6 +3,11 @@ import { emit } from '../directory/events.ts';
 import { lockUser, userTarget } from '../directory/users.ts';
 import { GatehouseError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
+import { readPassword, storePassword } from './password-store.ts';
+import { parsePhc } from './phc.ts';
+
+/** Previous passwords kept when the caller does not say (the password policy's default). */
+const DEFAULT_HISTORY = 5;
 
 /**
  * Stored passwords of built-in users: argon2id PHC strings in `password_credentials`. Hashing and
@@ -10,21 +15,12 @@ import type { Queryable } from '../store/db.ts';
  * `gatehouse apply`, which never sees a plaintext password).
  */
 
-const B64 = '[A-Za-z0-9+/]';
-const ARGON2ID_PHC = new RegExp(
-  `^\\$argon2id\\$v=19\\$m=(\\d{1,10}),t=(\\d{1,10}),p=(\\d{1,8})\\$(${B64}{11,})\\$(${B64}{22,})$`,
-);
-
 /**
- * A well-formed argon2id PHC string: `$argon2id$v=19$m=…,t=…,p=…$salt$hash`, unpadded base64,
- * salt of at least 8 bytes, hash of at least 16, parameters within argon2's own limits.
+ * A well-formed argon2id PHC string within the bounds the server accepts (see phc.ts): the same
+ * rule that sign-in applies, so a hash that apply accepts is one that can verify.
  */
 export function isArgon2idHash(value: string): boolean {
-  if (value.length > 512) return false;
-  const match = ARGON2ID_PHC.exec(value);
-  if (!match) return false;
-  const [m, t, p] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  return p >= 1 && p <= 0xffffff && t >= 1 && t <= 0xffffffff && m >= 8 * p && m <= 0xffffffff;
+  return parsePhc(value).ok;
 }
 
 export const ARGON2ID_EXPECTED = 'expected an argon2id PHC string ($argon2id$v=19$m=…,t=…,p=…$salt$hash)';
@@ -49,7 +45,7 @@ export async function setPasswordHash(
   context: AuditContext,
   userId: string,
   hash: string,
-  options: { mustChange?: boolean } = {},
+  options: { mustChange?: boolean; keep?: number } = {},
 ): Promise<boolean> {
   if (!isArgon2idHash(hash)) {
     throw new GatehouseError('invalid', 'auth.invalid_password_hash', ARGON2ID_EXPECTED);
@@ -66,20 +62,9 @@ export async function setPasswordHash(
     throw new GatehouseError('conflict', 'directory.user_deprovisioned', `user ${userId} is deprovisioned`);
   }
   const mustChange = options.mustChange ?? false;
-  const { rows } = await tx.query<{ hash: string; must_change: boolean }>(
-    'select hash, must_change from password_credentials where user_id = $1',
-    [userId],
-  );
-  const previous = rows[0];
-  if (previous?.hash === hash && previous.must_change === mustChange) return false;
-  if (previous && previous.hash !== hash) {
-    await tx.query('insert into password_history (user_id, hash) values ($1, $2)', [userId, previous.hash]);
-  }
-  await tx.query(
-    `insert into password_credentials (user_id, hash, changed_at, must_change) values ($1, $2, now(), $3)
-     on conflict (user_id) do update set hash = excluded.hash, changed_at = now(), must_change = excluded.must_change`,
-    [userId, hash, mustChange],
-  );
+  const previous = await readPassword(tx, userId);
+  if (previous?.hash === hash && previous.mustChange === mustChange) return false;
+  await storePassword(tx, userId, hash, { mustChange, keep: options.keep ?? DEFAULT_HISTORY });
   await emit(tx, { type: 'user.password_changed', userId, data: { by: 'hash' } });
   await audit(tx, context, {
     action: 'user.password_set',
