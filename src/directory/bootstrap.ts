@@ -87,4 +87,16 @@ export async function redeemSetupToken(
   return rows[0]?.user_id;
 }
 
+/** Looks a set-up token up without spending it (a GET must not consume a link: mail scanners follow links). */
+export async function peekSetupToken(
+  q: Queryable,
+  token: string,
+): Promise<{ userId: string; purpose: string } | undefined> {
+  const { rows } = await q.query<{ user_id: string; purpose: string }>(
+    'select user_id, purpose from setup_tokens where token_hash = $1 and used_at is null and expires_at > now()',
+    [hashToken(token)],
+  );
+  return rows[0] && { userId: rows[0].user_id, purpose: rows[0].purpose };
+}
+
 export const setupUrl = (baseUrl: string, token: string): string => `${baseUrl}/setup?token=${token}`;
