@@ -1,12 +1,17 @@
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/schema.ts';
 import { bootstrapRoot, setupUrl } from '../directory/bootstrap.ts';
 import { parseDuration } from '../duration.ts';
-import { ensureKeys, rotateKeys } from '../keys/keyring.ts';
-import { createLogger } from '../log.ts';
+import { checkMasterKey, ensureKeys, rotateKeys } from '../keys/keyring.ts';
+import { loadMasterKey } from '../keys/master-key.ts';
+import { createLogger, type Logger } from '../log.ts';
 import { policyCommand } from '../policy/cli.ts';
 import { startRuntime } from '../runtime.ts';
 import { serve } from '../server.ts';
+import type { Db } from '../store/db.ts';
 import { migrate, migrationStatus, readMigrations } from '../store/migrate.ts';
-import { config, help, parse, quietLogger, withDb } from './helpers.ts';
+import { openDb } from '../store/open.ts';
 import { type Io, UsageError } from './io.ts';
 import { tokensCommand } from './tokens.ts';
 
@@ -21,6 +26,39 @@ export interface CommandContext {
   configFile: string | undefined;
   /** Resolves when the process is asked to stop (SIGTERM/SIGINT); used by long-running commands. */
   stopSignal: Promise<void>;
+}
+
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+function parse<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
+  try {
+    return parseArgs({
+      args,
+      options: { ...options, ...HELP } as T & typeof HELP,
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+const config = (context: CommandContext): Config =>
+  loadConfig({ env: context.io.env, file: context.configFile, cwd: context.io.cwd });
+
+/** Commands other than serve log to stderr at warn, so stdout carries only their output. */
+const quietLogger = (cfg: Config): Logger =>
+  createLogger(cfg.log.level === 'info' ? 'warn' : cfg.log.level, undefined).child({ cli: true });
+
+async function withDb<T>(cfg: Config, fn: (db: Db, master: Buffer) => Promise<T>): Promise<T> {
+  const master = loadMasterKey(cfg.masterKey, cfg.dataDir);
+  const db = await openDb(cfg);
+  try {
+    await checkMasterKey(db, master.key);
+    return await fn(db, master.key);
+  } finally {
+    await db.close();
+  }
 }
 
 export const commands: Record<string, Command> = {
@@ -151,3 +189,8 @@ export const commands: Record<string, Command> = {
   },
   tokens: tokensCommand,
 };
+
+export function help(command: Command, io: Io): number {
+  io.stdout(`${command.summary}\n\nusage: ${command.usage}`);
+  return 0;
+}

@@ -1,11 +1,15 @@
+import { parseArgs } from 'node:util';
 import { CLI } from '../audit/audit.ts';
+import { loadConfig } from '../config/load.ts';
 import { parseDuration } from '../duration.ts';
+import { checkMasterKey } from '../keys/keyring.ts';
+import { loadMasterKey } from '../keys/master-key.ts';
 import type { Db } from '../store/db.ts';
 import { migrationStatus } from '../store/migrate.ts';
+import { openDb } from '../store/open.ts';
 import { SCOPE_DESCRIPTIONS, SCOPES, type Scope } from '../tokens/scopes.ts';
 import { type ApiToken, createToken, listTokens, revokeToken } from '../tokens/tokens.ts';
-import type { Command } from './commands.ts';
-import { config, help, parse, withDb } from './helpers.ts';
+import type { Command, CommandContext } from './commands.ts';
 import { UsageError } from './io.ts';
 
 const USAGE = `gatehouse tokens create --name NAME --scope SCOPE [--scope SCOPE…] [--expires 30d]
@@ -22,14 +26,13 @@ export const tokensCommand: Command = {
   summary: 'admin API tokens: tokens create --name N --scope S…, tokens list, tokens revoke ID',
   usage: USAGE,
   async run(args, context) {
-    const { values, positionals } = parse(args, {
-      name: { type: 'string' },
-      scope: { type: 'string', multiple: true },
-      expires: { type: 'string' },
-    });
-    if (values.help) return help(this, context.io);
-    const [action, ...rest] = positionals;
+    const { values, positionals } = parse(args);
     const { io } = context;
+    if (values.help) {
+      io.stdout(`${this.summary}\n\nusage: ${USAGE}`);
+      return 0;
+    }
+    const [action, ...rest] = positionals;
     if (action === 'create') {
       if (rest.length) throw new UsageError(`unexpected ${rest.join(' ')}`);
       if (!values.name) throw new UsageError('--name is required');
@@ -82,15 +85,37 @@ export const tokensCommand: Command = {
   },
 };
 
-async function withMigratedDb(
-  context: Parameters<Command['run']>[1],
-  fn: (db: Db) => Promise<number>,
-): Promise<number> {
-  return withDb(config(context), async (db) => {
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: {
+        name: { type: 'string' },
+        scope: { type: 'string', multiple: true },
+        expires: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The configured database, after checking the master key and that migrations are applied. */
+async function withMigratedDb(context: CommandContext, fn: (db: Db) => Promise<number>): Promise<number> {
+  const config = loadConfig({ env: context.io.env, file: context.configFile, cwd: context.io.cwd });
+  const master = loadMasterKey(config.masterKey, config.dataDir);
+  const db = await openDb(config);
+  try {
+    await checkMasterKey(db, master.key);
     if ((await migrationStatus(db)).pending.length)
       throw new Error('database needs migrations; run gatehouse migrate first');
-    return fn(db);
-  });
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
 }
 
 function describe(token: ApiToken): string {
