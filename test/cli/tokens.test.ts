@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openPostgres } from '../../src/store/postgres.ts';
 import { verifyToken } from '../../src/tokens/tokens.ts';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.ts';
-import { runGatehouse, tempDir } from '../support/server.ts';
+import { freePort, runGatehouse, serveProcess, tempDir } from '../support/server.ts';
 
 const hasPostgres = await postgresAvailable();
 const TOKEN = /^ght_[A-Za-z0-9_-]{43}$/;
@@ -70,6 +70,36 @@ describe('gatehouse tokens on the embedded database', () => {
     const help = await runGatehouse(['tokens', '--help'], env);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('directory:write');
+  }, 120_000);
+});
+
+describe('gatehouse serve exposes the admin API', () => {
+  test('a token made by the CLI opens /api/v1; without it the API answers 401', async () => {
+    const env = { GATEHOUSE_DATA_DIR: tempDir() };
+    expect((await runGatehouse(['migrate'], env)).code).toBe(0);
+    const created = await runGatehouse(
+      ['tokens', 'create', '--name', 'e2e', '--scope', 'directory:write'],
+      env,
+    );
+    const token = created.stdout.trim();
+    const port = await freePort();
+    const server = serveProcess({ ...env, PORT: String(port) });
+    try {
+      const url = `http://127.0.0.1:${port}/api/v1`;
+      await server.waitReady(`http://127.0.0.1:${port}`);
+      const made = await fetch(`${url}/users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ userName: 'from-serve' }),
+      });
+      expect(made.status).toBe(201);
+      expect((await fetch(`${url}/users`)).status).toBe(401);
+      expect((await fetch(`${url}/openapi.json`)).status).toBe(200);
+    } finally {
+      expect(await server.stop()).toBe(0);
+    }
+    expect(server.out.stdout + server.out.stderr).not.toContain(token.slice(4));
+    expect(server.out.stdout).toContain('"path":"/api/v1/users"');
   }, 120_000);
 });
 
