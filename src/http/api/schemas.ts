@@ -61,7 +61,7 @@ export const userListQuery = z.strictObject({
     .string()
     .max(256)
     .optional()
-    .describe('case-insensitive prefix of user name, display name or email'),
+    .describe('case-insensitive prefix of the user name or display name, or an exact email address'),
   group: z.guid().optional().describe('members of this group, directly or through nested groups'),
 });
 
