@@ -15,6 +15,7 @@ import { openDb } from '../store/open.ts';
 import { applyCommand } from './apply.ts';
 import { auditCommand } from './audit.ts';
 import { type Io, UsageError } from './io.ts';
+import { tokensCommand } from './tokens.ts';
 
 export interface Command {
   summary: string;
@@ -193,6 +194,7 @@ export const commands: Record<string, Command> = {
       });
     },
   },
+  tokens: tokensCommand,
 };
 
 export function help(command: Command, io: Io): number {

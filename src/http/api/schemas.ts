@@ -1,0 +1,256 @@
+import { z } from 'zod';
+import {
+  createGroupSchema,
+  createUserSchema,
+  sourceSchema,
+  updateGroupSchema,
+  updateUserSchema,
+  userStatusSchema,
+} from '../../directory/schemas.ts';
+import { scopeSchema } from '../../tokens/scopes.ts';
+import { createTokenSchema } from '../../tokens/tokens.ts';
+
+/**
+ * What goes over the wire. Request bodies are the domain's own schemas (the same objects that the
+ * domain functions validate with); responses are described here. Both are registered under a
+ * component name, and the OpenAPI document refers to them by that name.
+ */
+export const requestSchemas = z.registry<{ id: string }>();
+export const responseSchemas = z.registry<{ id: string }>();
+
+const request = <S extends z.ZodType>(id: string, schema: S): S => {
+  requestSchemas.add(schema, { id });
+  return schema;
+};
+const response = <S extends z.ZodType>(id: string, schema: S): S => {
+  responseSchemas.add(schema, { id });
+  return schema;
+};
+
+// ---- request bodies ------------------------------------------------------------------------
+
+export const userCreateBody = request('UserCreate', createUserSchema);
+export const userUpdateBody = request('UserUpdate', updateUserSchema);
+export const groupCreateBody = request('GroupCreate', createGroupSchema);
+export const groupUpdateBody = request('GroupUpdate', updateGroupSchema);
+export const tokenCreateBody = request('TokenCreate', createTokenSchema);
+export const statusChangeBody = request(
+  'StatusChange',
+  z.strictObject({
+    reason: z
+      .string()
+      .trim()
+      .max(512)
+      .regex(/^\P{Cc}*$/u, 'must not contain control characters')
+      .optional()
+      .describe('why; kept in the audit log'),
+  }),
+);
+
+// ---- query strings -------------------------------------------------------------------------
+
+const limit = z.coerce.number().int().min(1).max(200).default(50).describe('page size');
+const cursor = z.string().max(1024).optional().describe('`nextCursor` of the previous page');
+
+export const userListQuery = z.strictObject({
+  limit,
+  cursor,
+  status: userStatusSchema.optional(),
+  source: sourceSchema.optional().describe('`builtin`, `scim` or `ldap:<connector>`'),
+  search: z
+    .string()
+    .max(256)
+    .optional()
+    .describe('case-insensitive prefix of the user name or display name, or an exact email address'),
+  group: z.guid().optional().describe('members of this group, directly or through nested groups'),
+});
+
+export const groupListQuery = z.strictObject({
+  limit,
+  cursor,
+  source: sourceSchema.optional().describe('`builtin`, `scim` or `ldap:<connector>`'),
+  search: z.string().max(256).optional().describe('case-insensitive prefix of the group name'),
+});
+
+export const memberListQuery = z.strictObject({ limit, cursor });
+
+export const auditQuery = z.strictObject({
+  action: z
+    .string()
+    .max(128)
+    .regex(
+      /^[A-Za-z0-9_:-]+(\.[A-Za-z0-9_:-]+)*(\.\*)?$/,
+      'an action like user.create, or a prefix like user.*',
+    )
+    .optional()
+    .describe('an action (`user.create`) or a prefix of actions (`user.*`)'),
+  actor: z.string().max(256).optional().describe('`token:<id>`, `user:<id>`, `cli`, `system`…'),
+  target: z.string().max(256).optional().describe('`user:<id>`, `group:<id>`, `token:<id>`…'),
+  outcome: z.enum(['success', 'failure', 'denied']).optional(),
+  since: z.iso.datetime({ offset: true }).optional().describe('entries at or after this instant'),
+  until: z.iso.datetime({ offset: true }).optional().describe('entries before this instant'),
+  before: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(Number.MAX_SAFE_INTEGER)
+    .optional()
+    .describe('`nextBefore` of the previous page: entries older than this sequence number'),
+  limit,
+});
+
+// ---- responses -----------------------------------------------------------------------------
+
+const timestamp = z.iso.datetime();
+const id = z.guid();
+const nextCursor = z
+  .string()
+  .nullable()
+  .describe('pass as `cursor` for the next page; null on the last page');
+
+export const userResponse = response(
+  'User',
+  z.strictObject({
+    id,
+    userName: z.string(),
+    displayName: z.string().nullable(),
+    givenName: z.string().nullable(),
+    familyName: z.string().nullable(),
+    emails: z.array(
+      z.strictObject({ value: z.string(), type: z.string().optional(), primary: z.boolean().optional() }),
+    ),
+    attributes: z.record(z.string(), z.string()),
+    status: userStatusSchema,
+    source: z.string(),
+    externalId: z.string().nullable(),
+    isRoot: z.boolean(),
+    validAfter: timestamp.describe('everything issued to the user before this instant is invalid'),
+    version: z.number().int().describe('increases with every change; the ETag is W/"<version>"'),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+    erasedAt: timestamp.nullable(),
+  }),
+);
+
+export const userPageResponse = response(
+  'UserPage',
+  z.strictObject({ users: z.array(userResponse), nextCursor }),
+);
+
+export const groupResponse = response(
+  'Group',
+  z.strictObject({
+    id,
+    name: z.string(),
+    description: z.string().nullable(),
+    source: z.string(),
+    externalId: z.string().nullable(),
+    version: z.number().int().describe('increases with every change; the ETag is W/"<version>"'),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  }),
+);
+
+export const groupPageResponse = response(
+  'GroupPage',
+  z.strictObject({ groups: z.array(groupResponse), nextCursor }),
+);
+
+export const memberPageResponse = response(
+  'MemberPage',
+  z.strictObject({
+    members: z.array(
+      z.strictObject({
+        type: z.enum(['user', 'group']),
+        id,
+        name: z.string().describe('user name or group name'),
+        since: timestamp,
+      }),
+    ),
+    nextCursor,
+  }),
+);
+
+export const membershipChangeResponse = response(
+  'MembershipChange',
+  z.strictObject({
+    changed: z.boolean().describe('false when the membership already was (PUT) or was not (DELETE) there'),
+  }),
+);
+
+export const effectiveGroupsResponse = response(
+  'EffectiveGroups',
+  z.strictObject({
+    groups: z.array(
+      z.strictObject({
+        id,
+        name: z.string(),
+        source: z.string(),
+        depth: z.number().int().min(1).describe('1: a direct membership; 2: through one nested group; …'),
+      }),
+    ),
+  }),
+);
+
+export const auditPageResponse = response(
+  'AuditPage',
+  z.strictObject({
+    entries: z.array(
+      z.strictObject({
+        seq: z.number().int(),
+        at: timestamp,
+        actor: z.string(),
+        action: z.string(),
+        target: z.string().nullable(),
+        outcome: z.enum(['success', 'failure', 'denied']),
+        ip: z.string().nullable(),
+        requestId: z.string().nullable(),
+        details: z.record(z.string(), z.unknown()),
+        prevHash: z.string().describe('hash of the previous entry (the log is a hash chain)'),
+        hash: z.string(),
+      }),
+    ),
+    nextBefore: z
+      .number()
+      .int()
+      .nullable()
+      .describe('pass as `before` for the next (older) page; null on the last page'),
+  }),
+);
+
+const tokenFields = {
+  id,
+  name: z.string(),
+  scopes: z.array(scopeSchema),
+  createdBy: z.string().describe('the actor that created it'),
+  createdAt: timestamp,
+  expiresAt: timestamp.nullable(),
+  revokedAt: timestamp.nullable(),
+  lastUsedAt: timestamp.nullable().describe('to the minute'),
+};
+export const tokenResponse = response('Token', z.strictObject(tokenFields));
+export const tokenListResponse = response('TokenList', z.strictObject({ tokens: z.array(tokenResponse) }));
+export const createdTokenResponse = response(
+  'CreatedToken',
+  z.strictObject({
+    ...tokenFields,
+    token: z.string().describe('the bearer token: shown here once, never again (only its hash is kept)'),
+  }),
+);
+
+export const openApiResponse = response(
+  'OpenApiDocument',
+  z.record(z.string(), z.unknown()).describe('this document'),
+);
+
+export const errorResponse = response(
+  'Error',
+  z.strictObject({
+    error: z.strictObject({
+      code: z.string().describe('stable: `<domain>.<reason>`, e.g. `directory.user_not_found`'),
+      message: z.string(),
+      requestId: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  }),
+);

@@ -1,0 +1,184 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { type AuditContext, audit } from '../audit/audit.ts';
+import { isUuid } from '../directory/users.ts';
+import { parseInput } from '../directory/validate.ts';
+import { GatehouseError } from '../errors.ts';
+import type { Queryable } from '../store/db.ts';
+import { type BearerVerifier, SCOPES, type Scope, scopeSchema } from './scopes.ts';
+
+/**
+ * Admin API tokens: opaque bearer secrets (`ght_` + 32 random bytes, base64url) shown once at
+ * creation; only their SHA-256 is stored, so a copy of the database yields no usable token.
+ */
+export const TOKEN_PREFIX = 'ght_';
+const TOKEN_FORMAT = /^ght_[A-Za-z0-9_-]{43}$/;
+/** last_used_at is written at most this often per token (a busy script must not write on every call). */
+const LAST_USED_RESOLUTION = '1 minute';
+
+export const hashToken = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+export const createTokenSchema = z.strictObject({
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(128)
+    .regex(/^\P{Cc}*$/u, 'must not contain control characters'),
+  scopes: z.array(scopeSchema).min(1).max(SCOPES.length),
+  /** When the token stops working; absent or null: never (revoke it instead). */
+  expiresAt: z.iso
+    .datetime({ offset: true })
+    .refine((value) => Date.parse(value) > Date.now(), 'must be in the future')
+    .nullish(),
+});
+export type CreateTokenInput = Omit<z.input<typeof createTokenSchema>, 'expiresAt'> & {
+  expiresAt?: string | Date | null | undefined;
+};
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  createdBy: string;
+  createdAt: Date;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+}
+
+export interface CreatedToken extends ApiToken {
+  /** The secret itself: returned here, once, and never again. */
+  token: string;
+}
+
+interface TokenRow {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  created_by: string;
+  created_at: Date;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+const COLUMNS = 'id, name, scopes, created_by, created_at, expires_at, revoked_at, last_used_at';
+
+const toToken = (row: TokenRow): ApiToken => ({
+  id: row.id,
+  name: row.name,
+  scopes: row.scopes,
+  createdBy: row.created_by,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+  revokedAt: row.revoked_at,
+  lastUsedAt: row.last_used_at,
+});
+
+export const tokenTarget = (id: string) => `token:${id}`;
+
+function notFound(id: string): GatehouseError {
+  return new GatehouseError('not_found', 'tokens.not_found', `no API token ${id}`);
+}
+
+/** Creates a token in the caller's transaction, with its audit entry (which never holds the secret). */
+export async function createToken(
+  tx: Queryable,
+  context: AuditContext,
+  input: CreateTokenInput,
+): Promise<CreatedToken> {
+  const data = parseInput(
+    createTokenSchema,
+    input.expiresAt instanceof Date ? { ...input, expiresAt: input.expiresAt.toISOString() } : input,
+    'tokens.invalid',
+  );
+  const scopes = SCOPES.filter((scope) => data.scopes.includes(scope));
+  const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
+  const { rows } = await tx.query<TokenRow>(
+    `insert into api_tokens (name, token_hash, scopes, created_by, expires_at)
+     values ($1, $2, $3, $4, $5) returning ${COLUMNS}`,
+    [data.name, hashToken(token), scopes, context.actor, data.expiresAt ? new Date(data.expiresAt) : null],
+  );
+  const created = toToken(rows[0]!);
+  await audit(tx, context, {
+    action: 'token.create',
+    target: tokenTarget(created.id),
+    details: { name: created.name, scopes, expiresAt: created.expiresAt?.toISOString() ?? null },
+  });
+  return { ...created, token };
+}
+
+export interface VerifiedToken {
+  id: string;
+  name: string;
+  scopes: Scope[];
+}
+
+/**
+ * The token's identity when it is known, unrevoked and unexpired; undefined otherwise (whatever
+ * the reason: callers answer all of them alike). Looked up by hash, so the lookup reveals nothing
+ * about near misses.
+ */
+export async function verifyToken(q: Queryable, token: string): Promise<VerifiedToken | undefined> {
+  if (!TOKEN_FORMAT.test(token)) return undefined;
+  const { rows } = await q.query<{ id: string; name: string; scopes: Scope[]; stale: boolean }>(
+    `select id, name, scopes,
+            (last_used_at is null or last_used_at < now() - interval '${LAST_USED_RESOLUTION}') as stale
+     from api_tokens
+     where token_hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
+    [hashToken(token)],
+  );
+  const row = rows[0];
+  if (!row) return undefined;
+  if (row.stale) {
+    await q.query(
+      `update api_tokens set last_used_at = now()
+       where id = $1 and (last_used_at is null or last_used_at < now() - interval '${LAST_USED_RESOLUTION}')`,
+      [row.id],
+    );
+  }
+  return { id: row.id, name: row.name, scopes: row.scopes };
+}
+
+/** Admin API tokens as bearer credentials (actor `token:<id>`). */
+export function tokenVerifier(q: Queryable): BearerVerifier {
+  return async (bearer) => {
+    const token = await verifyToken(q, bearer);
+    return token && { actor: tokenTarget(token.id), scopes: token.scopes, name: token.name };
+  };
+}
+
+/** Every token, newest first, revoked and expired ones included (never the secret or its hash). */
+export async function listTokens(q: Queryable): Promise<ApiToken[]> {
+  const { rows } = await q.query<TokenRow>(`select ${COLUMNS} from api_tokens order by created_at desc, id`);
+  return rows.map(toToken);
+}
+
+export async function getToken(q: Queryable, id: string): Promise<ApiToken> {
+  if (!isUuid(id)) throw notFound(id);
+  const { rows } = await q.query<TokenRow>(`select ${COLUMNS} from api_tokens where id = $1`, [id]);
+  if (!rows[0]) throw notFound(id);
+  return toToken(rows[0]);
+}
+
+/** Revokes a token at once; revoking a revoked token changes nothing and is not audited again. */
+export async function revokeToken(tx: Queryable, context: AuditContext, id: string): Promise<ApiToken> {
+  if (!isUuid(id)) throw notFound(id);
+  const { rows } = await tx.query<TokenRow>(`select ${COLUMNS} from api_tokens where id = $1 for update`, [
+    id,
+  ]);
+  if (!rows[0]) throw notFound(id);
+  if (rows[0].revoked_at) return toToken(rows[0]);
+  const updated = await tx.query<TokenRow>(
+    `update api_tokens set revoked_at = now() where id = $1 returning ${COLUMNS}`,
+    [id],
+  );
+  const token = toToken(updated.rows[0]!);
+  await audit(tx, context, {
+    action: 'token.revoke',
+    target: tokenTarget(id),
+    details: { name: token.name },
+  });
+  return token;
+}
