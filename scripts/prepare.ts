@@ -5,5 +5,7 @@ try {
   const { writeTemplate } = await import('../src/store/pglite-template.ts');
   console.log(`gatehouse: PGlite template ready (${await writeTemplate()})`);
 } catch (error) {
-  console.warn(`gatehouse: PGlite template not built (${(error as Error).message.split('\n')[0]}); first start will run initdb`);
+  console.warn(
+    `gatehouse: PGlite template not built (${(error as Error).message.split('\n')[0]}); first start will run initdb`,
+  );
 }

@@ -34,6 +34,28 @@ export const userUpdateBody = request('UserUpdate', updateUserSchema);
 export const groupCreateBody = request('GroupCreate', createGroupSchema);
 export const groupUpdateBody = request('GroupUpdate', updateGroupSchema);
 export const tokenCreateBody = request('TokenCreate', createTokenSchema);
+export const passwordResetBody = request(
+  'PasswordReset',
+  z.strictObject({
+    temporaryPassword: z
+      .string()
+      .max(4096)
+      .optional()
+      .describe(
+        'Set this password, to be changed at the next sign-in. Without it, a one-time link is returned.',
+      ),
+  }),
+);
+export const passwordResetResponse = response(
+  'PasswordResetResult',
+  z.strictObject({
+    setupLink: z
+      .string()
+      .nullable()
+      .describe('One-time link for the user to choose a password (shown once), or null'),
+    expiresAt: z.string().nullable(),
+  }),
+);
 export const statusChangeBody = request(
   'StatusChange',
   z.strictObject({

@@ -1,3 +1,5 @@
+import { resetPassword } from '../../auth/passwords.ts';
+import { setupUrl } from '../../directory/bootstrap.ts';
 import { effectiveGroups } from '../../directory/members.ts';
 import {
   createUser,
@@ -12,6 +14,8 @@ import {
 import { type ApiRoute, decodeCursor, defineRoute, encodeCursor, nameCursor } from './route.ts';
 import {
   effectiveGroupsResponse,
+  passwordResetBody,
+  passwordResetResponse,
   statusChangeBody,
   userCreateBody,
   userListQuery,
@@ -161,6 +165,33 @@ export const userRoutes: ApiRoute[] = [
     errors: [404, 409],
     handle: ({ params, audit, runtime }) =>
       runtime.db.transaction((tx) => eraseUser(tx, audit, params['id']!)),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/users/{id}/reset-password',
+    operationId: 'resetPassword',
+    tag,
+    summary: "Reset a built-in user's password",
+    description:
+      'With `temporaryPassword` (policy applies), the user must change it at the next sign-in; without it, the answer carries a one-time link (valid one hour) for the user to choose one. Either way the current password stops working and sessions issued so far end.',
+    scope: 'directory:write',
+    body: passwordResetBody,
+    bodyOptional: true,
+    status: 200,
+    response: passwordResetResponse,
+    errors: [404, 409],
+    async handle({ params, body, audit, runtime }) {
+      const { link } = await runtime.db.transaction((tx) =>
+        resetPassword(tx, audit, params['id']!, {
+          temporaryPassword: body?.temporaryPassword,
+          policy: runtime.config.passwordPolicy,
+        }),
+      );
+      return {
+        setupLink: link ? setupUrl(runtime.config.url, link.token) : null,
+        expiresAt: link ? link.expiresAt.toISOString() : null,
+      };
+    },
   }),
   defineRoute({
     method: 'get',

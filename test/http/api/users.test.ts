@@ -337,3 +337,53 @@ describe.each(backends)('admin API: users on $name', (backend) => {
     expect(members.body.users.map((u) => u.userName)).toEqual(['dave']);
   });
 });
+
+describe.each(backends)('admin API: password reset on $name', (backend) => {
+  const api = useApi(backend.name);
+
+  test('a temporary password must be changed; without one a one-time link comes back; policy and sources apply', async () => {
+    const { verifyPassword } = await import('../../../src/auth/verify-password.ts');
+    const created = await api.post<User>('/users', { userName: 'reset-me', displayName: 'Reset Me' });
+    const id = created.body.id;
+    const policy = api.server.runtime.config.passwordPolicy;
+
+    const weak = await api.post(`/users/${id}/reset-password`, { temporaryPassword: 'short' });
+    expect(weak.status).toBe(400);
+    expect(errorCode(weak)).toBe('auth.password_policy');
+
+    const temporary = await api.post<{ setupLink: string | null }>(`/users/${id}/reset-password`, {
+      temporaryPassword: 'Temporary-Gate-77',
+    });
+    expect(temporary.status).toBe(200);
+    expect(temporary.body.setupLink).toBeNull();
+    const signIn = await verifyPassword(
+      api.server.runtime.db,
+      'reset-me',
+      'Temporary-Gate-77',
+      { actor: 'anonymous' },
+      { policy },
+    );
+    expect(signIn).toMatchObject({ outcome: 'must_change', reason: 'reset' });
+
+    const linked = await api.post<{ setupLink: string; expiresAt: string }>(`/users/${id}/reset-password`);
+    expect(linked.status).toBe(200);
+    expect(linked.body.setupLink).toMatch(/\/setup\?token=[\w-]{43}$/);
+    expect(new Date(linked.body.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    const token = new URL(linked.body.setupLink).searchParams.get('token')!;
+    expect(api.server.logs.text()).not.toContain(token);
+    const after = await verifyPassword(
+      api.server.runtime.db,
+      'reset-me',
+      'Temporary-Gate-77',
+      { actor: 'anonymous' },
+      { policy },
+    );
+    expect(after.outcome).toBe('bad_credentials');
+
+    const readOnly = await api.call('POST', `/users/${id}/reset-password`, {
+      token: api.tokens['directory:read'],
+    });
+    expect(readOnly.status).toBe(403);
+    expect((await api.post(`/users/${crypto.randomUUID()}/reset-password`)).status).toBe(404);
+  });
+});
