@@ -52,7 +52,8 @@ export interface Started {
 /** Starts `gatehouse serve` and measures spawn → first 200 from /readyz. */
 export async function startGatehouse(env: Record<string, string>, port: number): Promise<Started> {
   const started = performance.now();
-  const child = spawn(process.execPath, [join(ROOT, 'src/main.ts'), 'serve'], {
+  // The same flags as `npm start` and the bin.
+  const child = spawn(process.execPath, ['--liftoff-only', join(ROOT, 'src/main.ts'), 'serve'], {
     env: { ...process.env, PORT: String(port), GATEHOUSE_HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'ignore', 'ignore'],
   });
