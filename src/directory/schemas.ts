@@ -4,6 +4,7 @@ import { z } from 'zod';
  * What a user or group may look like, whoever sends it (admin API, apply, connectors, SCIM).
  * The API's OpenAPI document is generated from these same schemas.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const NO_CONTROL = /^[^\u0000-\u001f\u007f]*$/;
 
 export const userNameSchema = z

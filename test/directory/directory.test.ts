@@ -64,9 +64,8 @@ describe.each(backends)('directory on $name', (backend) => {
       } as never),
     ).catch((e: GatehouseError) => e);
     expect(invalid).toBeInstanceOf(GatehouseError);
-    const paths = ((invalid as GatehouseError).details?.['problems'] as { path: string }[]).map(
-      (p) => p.path,
-    );
+    const problems = (invalid as GatehouseError).details?.['problems'] as { path: string }[];
+    const paths = problems.map((p) => p.path);
     expect(paths).toEqual(expect.arrayContaining(['userName', 'emails.0.value', '(body)']));
     expect(await codeOf(tx((t) => createUser(t, admin, { userName: 'x'.repeat(300) })))).toBe(
       'directory.invalid',
