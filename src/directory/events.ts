@@ -8,6 +8,7 @@ export type DomainEventType =
   | 'user.disabled'
   | 'user.enabled'
   | 'user.deprovisioned'
+  | 'user.reactivated'
   | 'user.erased'
   | 'user.password_changed'
   | 'group.created'

@@ -258,6 +258,56 @@ export async function deprovisionUser(
   return setStatus(tx, context, id, 'deprovisioned', change);
 }
 
+/**
+ * Brings a deprovisioned user of an external source (a directory connector, SCIM) back as the same
+ * identity, because that source says the person is back (same external id). Built-in users and
+ * erased tombstones cannot come back: a new user is created instead. The user returns `active` with
+ * validAfter moved to now (nothing issued before ever works again), and must reclaim their name:
+ * if someone else holds it now, this is a conflict.
+ */
+export async function reactivateUser(
+  tx: Queryable,
+  context: AuditContext,
+  id: string,
+  change: StatusChange = {},
+): Promise<User> {
+  const current = await lockUser(tx, id);
+  if (current.status !== 'deprovisioned') {
+    throw new GatehouseError(
+      'conflict',
+      'directory.user_not_deprovisioned',
+      `user ${id} is not deprovisioned`,
+    );
+  }
+  if (current.source === 'builtin' || current.erasedAt) {
+    throw new GatehouseError(
+      'conflict',
+      'directory.not_reactivatable',
+      `user ${id} cannot be reactivated (${current.erasedAt ? 'erased' : 'built-in'}); create a new user instead`,
+    );
+  }
+  let row: UserRow;
+  try {
+    const { rows } = await tx.query<UserRow>(
+      `update users set status = 'active', valid_after = now(), version = version + 1, updated_at = now()
+       where id = $1 returning ${USER_COLUMNS}`,
+      [id],
+    );
+    row = rows[0]!;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameTaken(current.userName);
+    throw error;
+  }
+  const details = {
+    from: 'deprovisioned',
+    to: 'active',
+    ...(change.reason ? { reason: change.reason } : {}),
+  };
+  await emit(tx, { type: 'user.reactivated', userId: id, data: details });
+  await audit(tx, context, { action: 'user.reactivate', target: userTarget(id), details });
+  return toUser(row);
+}
+
 const EVENT_BY_STATUS = {
   active: 'user.enabled',
   disabled: 'user.disabled',
