@@ -1,0 +1,150 @@
+// One batch of directory users → Gatehouse users, in the caller's transaction. Creates, updates,
+// re-enables and reactivates are applied here; disabling and deprovisioning are only recorded
+// (directory_disabled, the seen set) and decided at the end of the run, under the safety rule.
+import type { User as DirectoryUser } from '../../connectors/types.ts';
+import {
+  createUser,
+  disableUser,
+  enableUser,
+  reactivateUser,
+  toUser,
+  USER_COLUMNS,
+  type User,
+  updateUser,
+} from '../directory/users.ts';
+import type { Queryable } from '../store/db.ts';
+import type { BatchTally, RunScope } from './batch.ts';
+import { profileChanges, toProfile } from './profile.ts';
+import { attempt } from './savepoint.ts';
+import { stageSeen } from './staging.ts';
+
+export type SyncStatus = 'disabled' | 'deprovisioned' | null;
+
+interface Known {
+  user: User;
+  directoryDisabled: boolean;
+  /** The status the sync itself put the user in (so that it only undoes its own doing). */
+  syncStatus: SyncStatus;
+}
+
+interface Mark {
+  userId: string;
+  directoryDisabled: boolean;
+  syncStatus: SyncStatus;
+}
+
+export async function applyUsers(
+  tx: Queryable,
+  scope: RunScope,
+  users: DirectoryUser[],
+  tally: BatchTally,
+): Promise<void> {
+  if (scope.kind === 'full')
+    await stageSeen(
+      tx,
+      scope.runId,
+      'u',
+      users.map((u) => u.externalId),
+    );
+  const known = await knownUsers(
+    tx,
+    scope.source,
+    users.map((u) => u.externalId),
+  );
+  const marks: Mark[] = [];
+  for (const d of users) {
+    const k = known.get(d.externalId);
+    const r = await attempt(tx, () => applyOne(tx, scope, d, k, tally));
+    if (r.ok) {
+      if (r.value) marks.push(r.value);
+      continue;
+    }
+    tally.error(`user ${d.userName} (${d.externalId})`, r.error.message);
+    // The profile could not be applied, but what the directory says about the account still counts.
+    if (k && k.user.status !== 'deprovisioned')
+      marks.push({ userId: k.user.id, directoryDisabled: d.disabled, syncStatus: k.syncStatus });
+  }
+  await writeMarks(tx, scope.connectorId, marks);
+}
+
+async function applyOne(
+  tx: Queryable,
+  scope: RunScope,
+  d: DirectoryUser,
+  k: Known | undefined,
+  tally: BatchTally,
+): Promise<Mark | undefined> {
+  const profile = toProfile(d);
+  if (!k) {
+    const user = await createUser(
+      tx,
+      scope.audit,
+      { ...profile, externalId: d.externalId },
+      { source: scope.source },
+    );
+    tally.add('added');
+    // Created disabled: nobody loses anything, so this is not held back like a disable is.
+    if (d.disabled) await disableUser(tx, scope.audit, user.id, { reason: 'disabled in the directory' });
+    return { userId: user.id, directoryDisabled: d.disabled, syncStatus: d.disabled ? 'disabled' : null };
+  }
+  const { user } = k;
+  if (user.status === 'deprovisioned') {
+    // Back in the directory (same id): the same identity returns, unless an administrator (not the
+    // sync) deprovisioned it, or the directory has it disabled (it returns when enabled there).
+    if (k.syncStatus !== 'deprovisioned' || d.disabled)
+      return { userId: user.id, directoryDisabled: d.disabled, syncStatus: k.syncStatus };
+    const back = await reactivateUser(tx, scope.audit, user.id, { reason: 'back in the directory' });
+    const changes = profileChanges(back, profile);
+    if (changes) await updateUser(tx, scope.audit, user.id, changes);
+    tally.add('reactivated');
+    return { userId: user.id, directoryDisabled: false, syncStatus: null };
+  }
+  const changes = profileChanges(user, profile);
+  if (changes) {
+    await updateUser(tx, scope.audit, user.id, changes);
+    tally.add('updated');
+  }
+  let syncStatus = user.status === 'active' ? null : k.syncStatus;
+  if (user.status === 'disabled' && k.syncStatus === 'disabled' && !d.disabled) {
+    await enableUser(tx, scope.audit, user.id, { reason: 'enabled in the directory' });
+    tally.add('reactivated');
+    syncStatus = null;
+  }
+  return { userId: user.id, directoryDisabled: d.disabled, syncStatus };
+}
+
+async function knownUsers(tx: Queryable, source: string, externalIds: string[]): Promise<Map<string, Known>> {
+  const { rows } = await tx.query<Record<string, unknown>>(
+    `select ${USER_COLUMNS}, su.directory_disabled, su.sync_status
+     from users left join sync_users su on su.user_id = users.id
+     where users.source = $1 and users.external_id = any($2::text[])`,
+    [source, externalIds],
+  );
+  const known = new Map<string, Known>();
+  for (const row of rows) {
+    const user = toUser(row as unknown as Parameters<typeof toUser>[0]);
+    known.set(user.externalId!, {
+      user,
+      directoryDisabled: row['directory_disabled'] === true,
+      syncStatus: (row['sync_status'] as SyncStatus) ?? null,
+    });
+  }
+  return known;
+}
+
+export async function writeMarks(tx: Queryable, connectorId: string, marks: Mark[]): Promise<void> {
+  if (marks.length === 0) return;
+  await tx.query(
+    `insert into sync_users (user_id, connector_id, directory_disabled, sync_status)
+     select u, $1, d, s from unnest($2::uuid[], $3::boolean[], $4::text[]) as t(u, d, s)
+     on conflict (user_id) do update
+       set connector_id = excluded.connector_id, directory_disabled = excluded.directory_disabled,
+           sync_status = excluded.sync_status`,
+    [
+      connectorId,
+      marks.map((m) => m.userId),
+      marks.map((m) => m.directoryDisabled),
+      marks.map((m) => m.syncStatus),
+    ],
+  );
+}
