@@ -13,6 +13,7 @@ import type { Db } from '../store/db.ts';
 import { migrate, migrationStatus, readMigrations } from '../store/migrate.ts';
 import { openDb } from '../store/open.ts';
 import { type Io, UsageError } from './io.ts';
+import { syncCommand } from './sync.ts';
 
 export interface Command {
   summary: string;
@@ -131,6 +132,7 @@ export const commands: Record<string, Command> = {
       }
     },
   },
+  sync: syncCommand,
   keys: {
     summary: 'manage the key ring: keys rotate [--activate-in DURATION] [--overlap DURATION], keys list',
     usage:
