@@ -1,12 +1,19 @@
 // Mirrors each synced group's direct members (users and nested groups) from what the run staged,
-// through addMember/removeMember so that every change raises its membership event. Additions are
-// applied whatever the run's outcome; removals only when the run may change destructive things.
-import { addMember, type Member, removeMember } from '../directory/members.ts';
+// through the directory's membership functions, so that every change raises its membership event.
+// Additions are applied whatever the run's outcome; removals only when it may change destructive
+// things. Both go page by page (memory stays flat).
+import {
+  addMember,
+  addUsersToGroups,
+  removeMember,
+  removeUsersFromGroups,
+  type UserMembership,
+} from '../directory/members.ts';
 import type { Db } from '../store/db.ts';
 import { BatchTally, type RunScope } from './batch.ts';
 import { attempt } from './savepoint.ts';
 
-const PAGE = 250;
+const PAGE = 1000;
 const NIL = '00000000-0000-0000-0000-000000000000';
 
 interface AddRow {
@@ -39,16 +46,20 @@ export async function addStagedMembers(db: Db, scope: RunScope): Promise<void> {
     after = { group: last.group_id, kind: last.member_kind, externalId: last.member_external_id };
     const tally = await db.transaction(async (tx) => {
       const t = new BatchTally();
-      for (const row of rows) {
-        const member: Member =
-          row.member_kind === 'u' ? { userId: row.member_id } : { groupId: row.member_id };
-        const r = await attempt(tx, () => addMember(tx, scope.audit, row.group_id, member));
-        if (!r.ok)
-          t.error(
-            `membership ${row.member_kind}:${row.member_external_id} in group ${row.group_id}`,
-            r.error.message,
-          );
-        else if (r.value) t.add('membershipsAdded');
+      const users: UserMembership[] = rows
+        .filter((r) => r.member_kind === 'u')
+        .map((r) => ({ groupId: r.group_id, userId: r.member_id }));
+      const r = await addUsersToGroups(tx, scope.audit, users);
+      t.add('membershipsAdded', r.added.length);
+      for (const x of r.refused)
+        t.error(`membership of user ${x.userId} in group ${x.groupId}`, x.error.message);
+      for (const m of rows.filter((x) => x.member_kind === 'g')) {
+        // Nesting is checked for cycles one edge at a time (a directory may well have one).
+        const added = await attempt(tx, () =>
+          addMember(tx, scope.audit, m.group_id, { groupId: m.member_id }),
+        );
+        if (!added.ok) t.error(`group ${m.member_external_id} in group ${m.group_id}`, added.error.message);
+        else if (added.value) t.add('membershipsAdded');
       }
       return t;
     });
@@ -92,13 +103,16 @@ export async function removeUnstagedMembers(db: Db, scope: RunScope): Promise<vo
     const last = rows.at(-1)!;
     after = { group: last.group_id, member: (last.member_user_id ?? last.member_group_id)! };
     const removed = await db.transaction(async (tx) => {
-      let n = 0;
-      for (const row of rows) {
-        const member: Member = row.member_user_id
-          ? { userId: row.member_user_id }
-          : { groupId: row.member_group_id! };
-        if (await removeMember(tx, scope.audit, row.group_id, member)) n++;
-      }
+      const users = rows.flatMap((r) =>
+        r.member_user_id ? [{ groupId: r.group_id, userId: r.member_user_id }] : [],
+      );
+      let n = (await removeUsersFromGroups(tx, scope.audit, users)).length;
+      for (const r of rows)
+        if (
+          r.member_group_id &&
+          (await removeMember(tx, scope.audit, r.group_id, { groupId: r.member_group_id }))
+        )
+          n++;
       return n;
     });
     scope.counts.membershipsRemoved += removed;

@@ -3,7 +3,7 @@
 // (directory_disabled, the seen set) and decided at the end of the run, under the safety rule.
 import type { User as DirectoryUser } from '../../connectors/types.ts';
 import {
-  createUser,
+  createUsers,
   disableUser,
   enableUser,
   reactivateUser,
@@ -52,47 +52,89 @@ export async function applyUsers(
     users.map((u) => u.externalId),
   );
   const marks: Mark[] = [];
+  const fresh: DirectoryUser[] = [];
   for (const d of users) {
     const k = known.get(d.externalId);
-    const r = await attempt(tx, () => applyOne(tx, scope, d, k, tally));
+    if (!k) {
+      fresh.push(d);
+      continue;
+    }
+    const plan = planKnown(d, k);
+    if (!plan.work) {
+      marks.push(plan.mark);
+      continue;
+    }
+    // Only entries with something to do pay for a savepoint.
+    const r = await attempt(tx, () => applyKnown(tx, scope, d, k, tally));
     if (r.ok) {
-      if (r.value) marks.push(r.value);
+      marks.push(r.value);
       continue;
     }
     tally.error(`user ${d.userName} (${d.externalId})`, r.error.message);
     // The profile could not be applied, but what the directory says about the account still counts.
-    if (k && k.user.status !== 'deprovisioned')
+    if (k.user.status !== 'deprovisioned')
       marks.push({ userId: k.user.id, directoryDisabled: d.disabled, syncStatus: k.syncStatus });
   }
+  marks.push(...(await createFresh(tx, scope, fresh, tally)));
   await writeMarks(tx, scope.connectorId, marks);
 }
 
-async function applyOne(
+/** New users in one go; a name someone else holds is an error for that user alone. */
+async function createFresh(
+  tx: Queryable,
+  scope: RunScope,
+  fresh: DirectoryUser[],
+  tally: BatchTally,
+): Promise<Mark[]> {
+  if (fresh.length === 0) return [];
+  const { created, refused } = await createUsers(
+    tx,
+    scope.audit,
+    fresh.map((d) => ({ ...toProfile(d), externalId: d.externalId })),
+    { source: scope.source },
+  );
+  for (const r of refused) {
+    const d = fresh[r.index]!;
+    tally.error(`user ${d.userName} (${d.externalId})`, r.error.message);
+  }
+  tally.add('added', created.length);
+  const disabled = new Set(fresh.filter((d) => d.disabled).map((d) => d.externalId));
+  const marks: Mark[] = [];
+  for (const user of created) {
+    const off = disabled.has(user.externalId!);
+    // Created disabled: nobody loses anything, so this is not held back like a disable is.
+    if (off) await disableUser(tx, scope.audit, user.id, { reason: 'disabled in the directory' });
+    marks.push({ userId: user.id, directoryDisabled: off, syncStatus: off ? 'disabled' : null });
+  }
+  return marks;
+}
+
+/** Whether a known user needs a change now (else only its mark is written). */
+function planKnown(d: DirectoryUser, k: Known): { work: true } | { work: false; mark: Mark } {
+  const { user } = k;
+  const mark = (syncStatus: SyncStatus): { work: false; mark: Mark } => ({
+    work: false,
+    mark: { userId: user.id, directoryDisabled: d.disabled, syncStatus },
+  });
+  if (user.status === 'deprovisioned')
+    return k.syncStatus === 'deprovisioned' && !d.disabled ? { work: true } : mark(k.syncStatus);
+  if (user.status === 'disabled' && k.syncStatus === 'disabled' && !d.disabled) return { work: true };
+  if (profileChanges(user, toProfile(d))) return { work: true };
+  return mark(user.status === 'active' ? null : k.syncStatus);
+}
+
+async function applyKnown(
   tx: Queryable,
   scope: RunScope,
   d: DirectoryUser,
-  k: Known | undefined,
+  k: Known,
   tally: BatchTally,
-): Promise<Mark | undefined> {
+): Promise<Mark> {
   const profile = toProfile(d);
-  if (!k) {
-    const user = await createUser(
-      tx,
-      scope.audit,
-      { ...profile, externalId: d.externalId },
-      { source: scope.source },
-    );
-    tally.add('added');
-    // Created disabled: nobody loses anything, so this is not held back like a disable is.
-    if (d.disabled) await disableUser(tx, scope.audit, user.id, { reason: 'disabled in the directory' });
-    return { userId: user.id, directoryDisabled: d.disabled, syncStatus: d.disabled ? 'disabled' : null };
-  }
   const { user } = k;
   if (user.status === 'deprovisioned') {
-    // Back in the directory (same id): the same identity returns, unless an administrator (not the
-    // sync) deprovisioned it, or the directory has it disabled (it returns when enabled there).
-    if (k.syncStatus !== 'deprovisioned' || d.disabled)
-      return { userId: user.id, directoryDisabled: d.disabled, syncStatus: k.syncStatus };
+    // Back in the directory (same id) and enabled there: the same identity returns. (An
+    // administrator's deprovisioning is left alone: planKnown does not send those here.)
     const back = await reactivateUser(tx, scope.audit, user.id, { reason: 'back in the directory' });
     const changes = profileChanges(back, profile);
     if (changes) await updateUser(tx, scope.audit, user.id, changes);

@@ -33,6 +33,8 @@ export interface SyncDeps {
 /** Entries per transaction: short enough that other writers of the audit log wait little. */
 const CHUNK = 250;
 const DEFAULT_TIMEOUT_MS = 3_600_000;
+/** Entries after which a run refreshes the planner's statistics before its set queries. */
+const ANALYZE_AFTER = 1_000;
 
 /**
  * Runs one sync of one connector now. The caller holds the connector's sync lock (see syncConnector).
@@ -56,6 +58,7 @@ export async function runSync(deps: SyncDeps, connector: Connector, options: Run
   const previous = await beginRun(db, connector.id, runId);
   if (previous) await clearStaging(db, previous);
 
+  const delivered = { entries: 0 };
   let end: SyncEnd | undefined;
   let stopped: 'timeout' | 'stopped' | undefined;
   let failure: unknown;
@@ -81,7 +84,11 @@ export async function runSync(deps: SyncDeps, connector: Connector, options: Run
         break;
       }
       await applyItem(db, scope, next.item);
+      delivered.entries += next.item.kind === 'users' ? next.item.users.length : next.item.groups.length;
     }
+    // After a large run the staging tables (and maybe the directory tables) just grew by the size of
+    // the directory: fresh statistics keep the set queries below on index plans, not nested scans.
+    if (delivered.entries >= ANALYZE_AFTER) await analyze(db);
     // Memberships the directory lists are added whatever happens next: that takes nothing away.
     await addStagedMembers(db, scope);
     if (end?.complete && !stopped) {
@@ -158,6 +165,10 @@ async function applyItem(db: Db, scope: RunScope, item: Exclude<SyncItem, SyncEn
     });
     tally.mergeInto(scope);
   }
+}
+
+async function analyze(db: Db): Promise<void> {
+  await db.exec('analyze sync_run_seen, sync_run_members, users, groups, group_members, sync_users');
 }
 
 function incompleteness(
