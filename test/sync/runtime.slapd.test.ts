@@ -114,8 +114,9 @@ describe('a node', () => {
       const who = await s.user(t.db, 8);
       await slapd.modify(replaceLdif(s.userDn(8), 'displayName', 'Scheduled Eight'));
       await until('the incremental sync', async () =>
-        (await getUser(t.db, who.id)).displayName === 'Scheduled Eight' ? true : undefined,
+        (await lastRuns(t.db, 'sched')).find((r) => r.kind === 'incremental' && r.counts.updated === 1),
       );
+      expect((await getUser(t.db, who.id)).displayName).toBe('Scheduled Eight');
       const text = await registry.metrics();
       expect(text).toContain(
         'gatehouse_sync_last_run_users{connector="sched",kind="full",change="added"} 20',
