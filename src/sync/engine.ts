@@ -58,7 +58,7 @@ export async function runSync(deps: SyncDeps, connector: Connector, options: Run
   const previous = await beginRun(db, connector.id, runId);
   if (previous) await clearStaging(db, previous);
 
-  const delivered = { entries: 0 };
+  const delivered = { users: 0, groups: 0 };
   let end: SyncEnd | undefined;
   let stopped: 'timeout' | 'stopped' | undefined;
   let failure: unknown;
@@ -78,17 +78,18 @@ export async function runSync(deps: SyncDeps, connector: Connector, options: Run
       }
       if ('done' in next) break;
       if (next.item.kind === 'end') {
-        end = next.item;
+        end = checkedEnd(next.item, delivered);
         // Nothing may follow the end; stop reading (the connector closes its connection).
         stream.stop('stopped');
         break;
       }
       await applyItem(db, scope, next.item);
-      delivered.entries += next.item.kind === 'users' ? next.item.users.length : next.item.groups.length;
+      if (next.item.kind === 'users') delivered.users += next.item.users.length;
+      else delivered.groups += next.item.groups.length;
     }
     // After a large run the staging tables (and maybe the directory tables) just grew by the size of
     // the directory: fresh statistics keep the set queries below on index plans, not nested scans.
-    if (delivered.entries >= ANALYZE_AFTER) await analyze(db);
+    if (delivered.users + delivered.groups >= ANALYZE_AFTER) await analyze(db);
     // Memberships the directory lists are added whatever happens next: that takes nothing away.
     await addStagedMembers(db, scope);
     if (end?.complete && !stopped) {
@@ -165,6 +166,19 @@ async function applyItem(db: Db, scope: RunScope, item: Exclude<SyncItem, SyncEn
     });
     tally.mergeInto(scope);
   }
+}
+
+/** A directory that says it is complete must also have sent as many entries as it says it found. */
+function checkedEnd(end: SyncEnd, delivered: { users: number; groups: number }): SyncEnd {
+  if (!end.complete || (end.users === delivered.users && end.groups === delivered.groups)) return end;
+  return {
+    kind: 'end',
+    complete: false,
+    reason: 'error',
+    message: `the directory reported ${end.users} users and ${end.groups} groups, the sync received ${delivered.users} and ${delivered.groups}`,
+    users: delivered.users,
+    groups: delivered.groups,
+  };
 }
 
 async function analyze(db: Db): Promise<void> {

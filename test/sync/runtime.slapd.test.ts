@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
 import { readEvents } from '../../src/directory/events.ts';
 import { effectiveGroups } from '../../src/directory/members.ts';
 import { createUser, getUser } from '../../src/directory/users.ts';
 import { createLogger } from '../../src/log.ts';
+import { serve } from '../../src/server.ts';
 import { checkDirectoryUser } from '../../src/sync/check.ts';
 import { confirmSync, syncConnector } from '../../src/sync/run.ts';
 import { startSyncScheduler } from '../../src/sync/scheduler.ts';
@@ -189,6 +191,46 @@ describe('a node', () => {
     expect((await getUser(t.db, u1.id)).status).toBe('active');
   });
 });
+
+describe('gatehouse serve', () => {
+  test('runs the sync scheduler for the configured connectors; /metrics shows it', async () => {
+    const s = await make('srv');
+    const cwd = mkdtempSync(join(tmpdir(), 'gh-sync-serve-'));
+    writeFileSync(join(cwd, 'gatehouse.yaml'), configYaml(s, { port: 0, host: '127.0.0.1' }));
+    const config = loadConfig({ env: {}, cwd });
+    const running = await serve(config, silent, { announce: () => {} });
+    try {
+      const full = await until('the first scheduled sync', async () =>
+        (await lastRuns(running.runtime.db, 'srv')).find((r) => r.kind === 'full'),
+      );
+      expect(full).toMatchObject({ outcome: 'applied', trigger: 'schedule', counts: { added: 20 } });
+      const metrics = await (await fetch(`${running.url}/metrics`)).text();
+      expect(metrics).toContain(
+        'gatehouse_sync_last_run_users{connector="srv",kind="full",change="added"} 20',
+      );
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+/** gatehouse.yaml for a scenario's connector (bind password from a file next to it). */
+function configYaml(s: Scenario, top: Record<string, unknown> = {}): string {
+  return `${Object.entries(top)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`)
+    .join('')}dataDir: ./data
+connectors:
+  - id: ${s.id}
+    type: ldap
+    dialect: openldap
+    urls: ["${slapd.url}"]
+    tls: { caFile: "${slapd.caFile}", startTLS: true }
+    bindDN: "${SERVICE_DN}"
+    bindPassword: "${SERVICE_PASSWORD}"
+    userSearch: { baseDN: "${s.peopleDn}" }
+    groupSearch: { baseDN: "${s.groupsDn}" }
+`;
+}
 
 describe('gatehouse sync (command line)', () => {
   test('prints the counts; a held sync exits 1 and --confirm applies it', { timeout: 120_000 }, async () => {

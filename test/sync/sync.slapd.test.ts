@@ -6,7 +6,7 @@ import { effectiveGroups } from '../../src/directory/members.ts';
 import { createUser, disableUser, getUser } from '../../src/directory/users.ts';
 import { GatehouseError } from '../../src/errors.ts';
 import { runSync } from '../../src/sync/engine.ts';
-import { confirmSync } from '../../src/sync/run.ts';
+import { confirmSync, syncConnector } from '../../src/sync/run.ts';
 import { readSyncState } from '../../src/sync/state.ts';
 import { backends } from '../support/backends.ts';
 import { useDb } from '../support/db.ts';
@@ -329,6 +329,37 @@ describe('sync on pglite', () => {
     const run = await runSync({ db: t.db }, hanging, { kind: 'full', trigger: 'cli', timeoutMs: 1_500 });
     expect(run).toMatchObject({ outcome: 'incomplete', reason: 'timeout', complete: false });
     expect(await statusCounts(t.db, 'slow')).toEqual({ active: 20 });
+  });
+
+  test('an end marker that does not match what was sent is not trusted', async () => {
+    const s = await make('miscount');
+    await s.sync(t.db);
+    await slapd.modify(deleteLdif(s.userDn(20)));
+    const lying: Connector = {
+      ...s.connector,
+      fullSync: {
+        async *fullSync(): AsyncGenerator<SyncItem> {
+          for await (const item of s.connector.fullSync!.fullSync())
+            yield item.kind === 'end' && item.complete ? { ...item, users: item.users + 1 } : item;
+        },
+      },
+    };
+    const run = await runSync({ db: t.db }, lying, { kind: 'full', trigger: 'cli' });
+    expect(run).toMatchObject({ outcome: 'incomplete', reason: 'error', complete: false });
+    expect(run.error).toMatch(/reported 20 users .* received 19/);
+    expect(await statusCounts(t.db, 'miscount')).toEqual({ active: 20 });
+  });
+
+  test('an unusable high-water mark: the incremental run is followed by a full one', async () => {
+    const s = await make('resync');
+    await s.sync(t.db);
+    await t.db.query("update sync_state set high_water_mark = 'garbage' where connector_id = 'resync'");
+    const r = await syncConnector({ db: t.db }, s.connector, { kind: 'incremental', trigger: 'cli' });
+    expect(r.ran && r.runs.map((x) => [x.kind, x.outcome, x.reason ?? null])).toEqual([
+      ['incremental', 'incomplete', 'resync_required'],
+      ['full', 'applied', null],
+    ]);
+    expect((await readSyncState(t.db, 'resync')).highWaterMark).not.toBe('garbage');
   });
 
   test('membership removed in the directory raises membership.removed (nested: for everyone below)', async () => {
