@@ -91,7 +91,8 @@ export async function runSync(deps: SyncDeps, connector: Connector, options: Run
     // the directory: fresh statistics keep the set queries below on index plans, not nested scans.
     if (delivered.users + delivered.groups >= ANALYZE_AFTER) await analyze(db);
     // Memberships the directory lists are added whatever happens next: that takes nothing away.
-    await addStagedMembers(db, scope);
+    // (Not when asked to stop: the node is shutting down, the next run adds them.)
+    if (stopped !== 'stopped') await addStagedMembers(db, scope);
     if (end?.complete && !stopped) {
       const plan = await planRemovals(db, scope);
       const decision = decide(plan, plan.base, connector.syncPolicy.maxDeprovisionPercent, options.allowance);
