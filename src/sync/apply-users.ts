@@ -22,6 +22,8 @@ export type SyncStatus = 'disabled' | 'deprovisioned' | null;
 
 interface Known {
   user: User;
+  /** A sync_users row exists (else the mark must be written whatever it says). */
+  marked: boolean;
   directoryDisabled: boolean;
   /** The status the sync itself put the user in (so that it only undoes its own doing). */
   syncStatus: SyncStatus;
@@ -61,7 +63,10 @@ export async function applyUsers(
     }
     const plan = planKnown(d, k);
     if (!plan.work) {
-      marks.push(plan.mark);
+      // Rewritten only when it changed: a full sync of an unchanged directory writes nothing here.
+      const m = plan.mark;
+      if (!k.marked || m.directoryDisabled !== k.directoryDisabled || m.syncStatus !== k.syncStatus)
+        marks.push(m);
       continue;
     }
     // Only entries with something to do pay for a savepoint.
@@ -167,6 +172,7 @@ async function knownUsers(tx: Queryable, source: string, externalIds: string[]):
     const user = toUser(row as unknown as Parameters<typeof toUser>[0]);
     known.set(user.externalId!, {
       user,
+      marked: row['directory_disabled'] !== null && row['directory_disabled'] !== undefined,
       directoryDisabled: row['directory_disabled'] === true,
       syncStatus: (row['sync_status'] as SyncStatus) ?? null,
     });
