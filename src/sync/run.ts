@@ -8,17 +8,32 @@ import { runSync, type SyncDeps } from './engine.ts';
 import { readSyncState } from './state.ts';
 import type { RunOptions, SyncRun } from './types.ts';
 
+/** `ran` with the runs made (none when nothing was due), or `busy`: another sync holds the lock. */
 export type SyncAttempt = { ran: true; runs: SyncRun[] } | { ran: false; reason: 'busy' };
 
 export const syncLockName = (connectorId: string): string => `gatehouse:sync:${connectorId}`;
 
 /** Runs a sync unless another one of this connector is running (on any node): then `busy`. */
-export async function syncConnector(
+export function syncConnector(
   deps: SyncDeps,
   connector: Connector,
   options: RunOptions,
 ): Promise<SyncAttempt> {
+  return syncWhenDue(deps, connector, async () => options);
+}
+
+/**
+ * Under the connector's lock, asks `due` what to run (the scheduler decides from the runs recorded
+ * so far, which another node may just have added) and runs it; `due` returning null runs nothing.
+ */
+export async function syncWhenDue(
+  deps: SyncDeps,
+  connector: Connector,
+  due: () => Promise<RunOptions | null>,
+): Promise<SyncAttempt> {
   const held = await deps.db.tryWithLock(syncLockName(connector.id), async () => {
+    const options = await due();
+    if (!options) return [];
     const first = await runSync(deps, connector, options);
     // The mark is from another server or dialect: only a full sync can continue from here.
     if (first.kind === 'incremental' && first.reason === 'resync_required')

@@ -3,7 +3,7 @@
 // schedule is read from the database, so the nodes share the work rather than repeat it.
 import type { Runtime } from '../runtime.ts';
 import { registerSyncMetrics } from './metrics.ts';
-import { syncConnector } from './run.ts';
+import { syncWhenDue } from './run.ts';
 import { dueKind, tickInterval } from './schedule.ts';
 import { lastRuns } from './state.ts';
 
@@ -33,20 +33,18 @@ export function startSyncScheduler(
   for (const connector of connectors) {
     const interval = tickInterval(connector.syncPolicy);
     const tick = async () => {
-      const runs = await lastRuns(db, connector.id);
-      const kind = dueKind(
-        {
-          full: runs.find((r) => r.kind === 'full'),
-          incremental: runs.find((r) => r.kind === 'incremental'),
-        },
-        connector.syncPolicy,
-        Date.now(),
-      );
-      if (!kind || stopped) return;
-      const attempt = await syncConnector({ db, log }, connector, {
-        kind,
-        trigger: 'schedule',
-        signal: controller.signal,
+      // Decided under the lock, from the runs recorded so far (by whichever node made them).
+      const attempt = await syncWhenDue({ db, log }, connector, async () => {
+        const runs = await lastRuns(db, connector.id);
+        const kind = dueKind(
+          {
+            full: runs.find((r) => r.kind === 'full'),
+            incremental: runs.find((r) => r.kind === 'incremental'),
+          },
+          connector.syncPolicy,
+          Date.now(),
+        );
+        return kind && !stopped ? { kind, trigger: 'schedule', signal: controller.signal } : null;
       });
       if (attempt.ran) for (const run of attempt.runs) metrics.observe(run);
     };
