@@ -1,4 +1,6 @@
 import type { Registry } from 'prom-client';
+import { buildConnector } from '../connectors/registry.ts';
+import type { Connector } from '../connectors/types.ts';
 import type { Config } from './config/schema.ts';
 import { createMetrics } from './http/metrics.ts';
 import { checkMasterKey, ensureKeys, KEYS_CHANNEL, type KeyRing, openKeyRing } from './keys/keyring.ts';
@@ -18,6 +20,8 @@ export interface Runtime {
   masterKey: Buffer;
   metrics: Registry;
   readiness: Readiness;
+  /** Directory connectors from `connectors:` (built at start; they connect when first used). */
+  connectors: Connector[];
   close(): Promise<void>;
 }
 
@@ -69,6 +73,12 @@ export async function startRuntime(
     const timer = setInterval(reloadKeys, config.keys.refreshInterval).unref();
     closers.push(unlisten, () => clearInterval(timer));
 
+    const connectors: Connector[] = [];
+    closers.push(async () => {
+      for (const c of connectors) await c.close().catch(() => {});
+    });
+    for (const c of config.connectors) connectors.push(buildConnector(c));
+
     const readiness = createReadiness();
     readiness.register('database', async () => {
       await db.query('select 1');
@@ -85,7 +95,17 @@ export async function startRuntime(
       keys.sealingKey();
       return undefined;
     });
-    return { config, log, db, keys, masterKey: master.key, metrics: createMetrics(db), readiness, close };
+    return {
+      config,
+      log,
+      db,
+      keys,
+      masterKey: master.key,
+      metrics: createMetrics(db),
+      readiness,
+      connectors,
+      close,
+    };
   } catch (error) {
     await close().catch(() => {});
     throw error;

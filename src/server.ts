@@ -6,6 +6,7 @@ import { createHandler } from './http/app.ts';
 import { appRouters } from './http/routers.ts';
 import type { Logger } from './log.ts';
 import { type Runtime, startRuntime } from './runtime.ts';
+import { startSyncScheduler } from './sync/scheduler.ts';
 
 export interface RunningServer {
   runtime: Runtime;
@@ -49,6 +50,7 @@ export async function serve(config: Config, log: Logger, options: ServeOptions =
     });
     const port = (server.address() as AddressInfo).port;
     log.info({ port, backend: runtime.db.kind, url: config.url }, 'gatehouse listening');
+    const scheduler = startSyncScheduler(runtime);
 
     let stopping: Promise<void> | undefined;
     const stop = () =>
@@ -57,8 +59,11 @@ export async function serve(config: Config, log: Logger, options: ServeOptions =
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const deadline = setTimeout(() => server.closeAllConnections(), config.http.shutdownTimeout);
+        // A sync in progress stops at its next batch (incomplete: it changes nothing destructive).
+        const syncStopped = scheduler.stop();
         await closed;
         clearTimeout(deadline);
+        await syncStopped;
         await runtime.close();
         log.info('stopped');
       })());

@@ -6,12 +6,13 @@ import { settings } from '../src/config/settings.ts';
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
+const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 test('the README documents every setting with its environment name', () => {
   for (const setting of settings) {
-    // Columns may be padded to line up.
-    expect(readme, setting.path).toMatch(
-      new RegExp(`\\| \`${literal(setting.path)}\` +\\| \`${setting.env}\``),
-    );
+    // Columns may be padded (the formatter aligns tables).
+    const row = new RegExp(`\\| \`${literal(setting.path)}\` +\\| \`${literal(setting.env)}\``);
+    expect(readme, setting.path).toMatch(row);
   }
 });
 

@@ -1,5 +1,6 @@
 // Configuration of an LDAP / Active Directory connector (zod, strict: unknown keys are errors).
 import { z } from 'zod';
+import { Secret } from '../../src/secret.ts';
 import { parseDuration } from './duration.ts';
 import { isAttributeName } from './filter.ts';
 import { filterError } from './filter-parse.ts';
@@ -33,7 +34,12 @@ export const ldapConfigSchema = z
     /** Tried in order; the first that answers is used. */
     urls: z.array(ldapUrl).min(1),
     bindDN: dn,
-    bindPassword: z.string().min(1).optional(),
+    /** Kept as a Secret: it never reaches a log or an error message. */
+    bindPassword: z
+      .string()
+      .min(1)
+      .transform((v) => new Secret(v))
+      .optional(),
     bindPasswordFile: z.string().min(1).optional(),
     tls: z
       .strictObject({

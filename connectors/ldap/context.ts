@@ -18,7 +18,7 @@ export interface Context {
 
 export function createContext(config: LdapConfig): Context {
   const bindPassword =
-    config.bindPassword ?? readFileSync(config.bindPasswordFile!, 'utf8').replace(/\r?\n$/, '');
+    config.bindPassword?.reveal() ?? readFileSync(config.bindPasswordFile!, 'utf8').replace(/\r?\n$/, '');
   const conn: ConnectionOptions = {
     urls: config.urls,
     ca: config.tls.caFile ? readFileSync(config.tls.caFile) : undefined,

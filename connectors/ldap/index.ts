@@ -1,6 +1,6 @@
 // LDAP / Active Directory connector: sign-in by bind, re-check by id, full and incremental sync.
 import type { Connector } from '../types.ts';
-import { type LdapConfig, parseLdapConfig } from './config.ts';
+import { type LdapConfig, ldapConfigSchema, parseLdapConfig } from './config.ts';
 import { createContext } from './context.ts';
 import { check, login } from './login.ts';
 import { changesSince, fullSync } from './sync.ts';
@@ -27,5 +27,7 @@ export function createLdapConnector(config: LdapConfig): Connector {
 
 /** Registry entry: validates raw configuration, then builds the connector. */
 export const ldapFactory = {
+  schema: ldapConfigSchema,
+  build: (config: { id: string; type: string }): Connector => createLdapConnector(config as LdapConfig),
   create: (raw: unknown, where?: string): Connector => createLdapConnector(parseLdapConfig(raw, where)),
 };

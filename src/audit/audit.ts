@@ -95,6 +95,56 @@ export async function audit(tx: Queryable, context: AuditContext, entry: AuditEn
   return { ...record, hash };
 }
 
+/**
+ * Appends several entries of one actor at once (bulk changes such as a directory sync): one lock of
+ * the head, one insert, one head update, the chain computed in order exactly as `audit` would.
+ * Call it last in a transaction, like `audit`.
+ */
+export async function auditMany(tx: Queryable, context: AuditContext, entries: AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  const head = await tx.query<{ seq: number; hash: string }>('select seq, hash from audit_head for update');
+  let prev = head.rows[0]!;
+  const at = new Date();
+  const records = entries.map((entry) => {
+    const record: Omit<AuditRecord, 'hash'> = {
+      seq: prev.seq + 1,
+      at,
+      actor: context.actor,
+      action: entry.action,
+      target: entry.target ?? null,
+      outcome: entry.outcome ?? 'success',
+      ip: context.ip ?? null,
+      requestId: context.requestId ?? null,
+      details: entry.details ?? {},
+      prevHash: prev.hash,
+    };
+    const hash = hashRecord(record);
+    prev = { seq: record.seq, hash };
+    return { ...record, hash };
+  });
+  const column = <K extends keyof AuditRecord>(key: K) => records.map((r) => r[key]);
+  await tx.query(
+    `insert into audit_log (seq, at, actor, action, target, outcome, ip, request_id, details, prev_hash, hash)
+     select seq, $2::timestamptz, $3, action, target, outcome, $4, $5, details::jsonb, prev_hash, hash
+     from unnest($1::bigint[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+       as t(seq, action, target, outcome, details, prev_hash, hash)`,
+    [
+      column('seq'),
+      at,
+      context.actor,
+      context.ip ?? null,
+      context.requestId ?? null,
+      column('action'),
+      column('target'),
+      column('outcome'),
+      records.map((r) => JSON.stringify(r.details)),
+      column('prevHash'),
+      column('hash'),
+    ],
+  );
+  await tx.query('update audit_head set seq = $1, hash = $2', [prev.seq, prev.hash]);
+}
+
 /** An entry that stands alone (a failed sign-in changes nothing else). */
 export function auditNow(db: Db, context: AuditContext, entry: AuditEntry): Promise<AuditRecord> {
   return db.transaction((tx) => audit(tx, context, entry));

@@ -15,6 +15,7 @@ import { openDb } from '../store/open.ts';
 import { applyCommand } from './apply.ts';
 import { auditCommand } from './audit.ts';
 import { type Io, UsageError } from './io.ts';
+import { syncCommand } from './sync.ts';
 import { tokensCommand } from './tokens.ts';
 
 export interface Command {
@@ -139,6 +140,7 @@ export const commands: Record<string, Command> = {
       }
     },
   },
+  sync: syncCommand,
   keys: {
     summary: 'manage the key ring: keys rotate [--activate-in DURATION] [--overlap DURATION], keys list',
     usage:

@@ -38,6 +38,7 @@ export function loadConfig(options: { env: Env; file?: string | undefined; cwd?:
     }
   }
 
+  resolveConnectorFiles(raw, cwd);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) throw configError(describeIssue(parsed.error.issues[0]!));
   const config = parsed.data;
@@ -96,8 +97,43 @@ function fromEnv(value: string, setting: Setting): unknown {
   }
 }
 
+/**
+ * Connector entries name files (`bindPasswordFile`, `tls.caFile`, …) that the connector reads when it
+ * is built: make them absolute against the working directory and check now that they can be read,
+ * so that a wrong path stops start-up with the key named.
+ */
+function resolveConnectorFiles(raw: Record<string, unknown>, cwd: string): void {
+  const list = raw['connectors'];
+  if (!Array.isArray(list)) return;
+  const visit = (node: unknown, path: string): void => {
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) return;
+    const record = node as Record<string, unknown>;
+    for (const [key, value] of Object.entries(record)) {
+      if (key.endsWith('File') && typeof value === 'string' && value !== '') {
+        const file = resolve(cwd, value);
+        try {
+          readFileSync(file);
+        } catch (error) {
+          throw configError(
+            `${path}.${key}: cannot read ${value}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`,
+          );
+        }
+        record[key] = file;
+      } else visit(value, `${path}.${key}`);
+    }
+  };
+  list.forEach((entry, i) => {
+    visit(entry, `connectors[${i}]`);
+  });
+}
+
+/** `connectors[0].urls[1]`: array indexes in brackets. */
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i ? '.' : ''}${String(p)}`)).join('');
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.join('.');
+  const path = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const keys = issue.keys.map((k) => (path ? `${path}.${k}` : k));
     return `unknown key ${keys.join(', ')}`;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { connectorConfigSchema } from '../../connectors/registry.ts';
 import { parseDuration } from '../duration.ts';
 import { Secret } from '../secret.ts';
 
@@ -24,6 +25,22 @@ const secret = z
   .min(1)
   .transform((value) => new Secret(value));
 const port = z.number().int().min(0).max(65_535);
+
+/** Directory connectors, each validated by its own kind's schema (YAML only: they hold lists). */
+const connectors = z
+  .array(connectorConfigSchema())
+  .default([])
+  .superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((c, i) => {
+      // The id becomes the source of synced users and groups: `ldap:<id>`.
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(c.id))
+        ctx.addIssue({ code: 'custom', path: [i, 'id'], message: 'letters, digits, _ and - (1 to 64)' });
+      if (seen.has(c.id))
+        ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `duplicate connector id "${c.id}"` });
+      seen.add(c.id);
+    });
+  });
 
 const database = z.strictObject({
   url: secret.optional(),
@@ -73,6 +90,7 @@ export const configSchema = z
         requireClasses: z.number().int().min(0).max(4).default(3),
       })
       .default({ minLength: 12, maxAge: 90 * 86_400_000, history: 5, requireClasses: 3 }),
+    connectors,
   })
   .transform((config) => ({
     ...config,

@@ -8,6 +8,7 @@ export type DomainEventType =
   | 'user.disabled'
   | 'user.enabled'
   | 'user.deprovisioned'
+  | 'user.reactivated'
   | 'user.erased'
   | 'user.password_changed'
   | 'group.created'
@@ -35,6 +36,26 @@ export async function emit(tx: Queryable, event: DomainEvent): Promise<number> {
   const id = rows[0]!.id;
   await notify(tx, EVENTS_CHANNEL, String(id));
   return id;
+}
+
+/** Records several events in one statement (bulk changes); each still wakes subscribers at commit. */
+export async function emitMany(tx: Queryable, events: DomainEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx.query(
+    `with e as (
+       insert into domain_events (type, user_id, group_id, data)
+       select type, user_id, group_id, data::jsonb
+       from unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[]) as t(type, user_id, group_id, data)
+       returning id
+     ) select pg_notify($5, id::text) from e`,
+    [
+      events.map((e) => e.type),
+      events.map((e) => e.userId ?? null),
+      events.map((e) => e.groupId ?? null),
+      events.map((e) => JSON.stringify(e.data ?? {})),
+      EVENTS_CHANNEL,
+    ],
+  );
 }
 
 export interface StoredEvent extends DomainEvent {

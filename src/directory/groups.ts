@@ -1,8 +1,8 @@
-import { type AuditContext, audit } from '../audit/audit.ts';
+import { type AuditContext, audit, auditMany } from '../audit/audit.ts';
 import { GatehouseError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { isUniqueViolation } from '../store/errors.ts';
-import { emit } from './events.ts';
+import { emit, emitMany } from './events.ts';
 import {
   type CreateGroupInput,
   createGroupSchema,
@@ -110,6 +110,76 @@ export async function createGroup(
     details: { name: row.name, source },
   });
   return toGroup(row);
+}
+
+/**
+ * Creates many groups of one source at once (a directory sync's first run), with createGroup's
+ * events and audit entries. An input that is invalid, or whose name (or external id) the source has
+ * already, is refused (returned by index, not thrown); the others are created.
+ */
+export async function createGroups(
+  tx: Queryable,
+  context: AuditContext,
+  inputs: CreateGroupInput[],
+  options: { source?: string } = {},
+): Promise<{ created: Group[]; refused: { index: number; error: GatehouseError }[] }> {
+  const source = options.source ?? 'builtin';
+  const refused: { index: number; error: GatehouseError }[] = [];
+  const valid: { index: number; data: ReturnType<typeof createGroupSchema.parse> }[] = [];
+  inputs.forEach((input, index) => {
+    try {
+      valid.push({ index, data: parseInput(createGroupSchema, input) });
+    } catch (error) {
+      if (!(error instanceof GatehouseError)) throw error;
+      refused.push({ index, error });
+    }
+  });
+  if (valid.length === 0) return { created: [], refused };
+  const { rows } = await tx.query<GroupRow>(
+    `insert into groups (name, description, source, external_id)
+     select n, d, $3, x from unnest($1::text[], $2::text[], $4::text[]) with ordinality as t(n, d, x, ord)
+     order by ord
+     on conflict do nothing
+     returning ${GROUP_COLUMNS}`,
+    [
+      valid.map((v) => v.data.name),
+      valid.map((v) => v.data.description ?? null),
+      source,
+      valid.map((v) => v.data.externalId ?? null),
+    ],
+  );
+  const byName = new Map(rows.map((row) => [row.name.toLowerCase(), row]));
+  const created: Group[] = [];
+  for (const { index, data } of valid) {
+    const row = byName.get(data.name.toLowerCase());
+    if (row && (row.external_id ?? null) === (data.externalId ?? null)) {
+      created.push(toGroup(row));
+      byName.delete(data.name.toLowerCase());
+    } else
+      refused.push({
+        index,
+        error: new GatehouseError(
+          'conflict',
+          'directory.group_exists',
+          `a group named "${data.name}" exists already`,
+        ),
+      });
+  }
+  refused.sort((a, b) => a.index - b.index);
+  await emitMany(
+    tx,
+    created.map((g) => ({ type: 'group.created', groupId: g.id })),
+  );
+  await auditMany(
+    tx,
+    context,
+    created.map((g) => ({
+      action: 'group.create',
+      target: groupTarget(g.id),
+      details: { name: g.name, source },
+    })),
+  );
+  return { created, refused };
 }
 
 export async function updateGroup(

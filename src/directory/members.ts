@@ -1,7 +1,7 @@
-import { type AuditContext, audit } from '../audit/audit.ts';
+import { type AuditContext, audit, auditMany } from '../audit/audit.ts';
 import { GatehouseError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
-import { emit } from './events.ts';
+import { emit, emitMany } from './events.ts';
 import { type Group, groupTarget, lockGroup, transitiveUserIds } from './groups.ts';
 import { lockUser } from './users.ts';
 
@@ -103,6 +103,125 @@ export async function removeMember(
     details: { member: describe(member) },
   });
   return true;
+}
+
+export interface UserMembership {
+  groupId: string;
+  userId: string;
+}
+
+/**
+ * Adds many users to groups at once (a directory sync mirroring its groups): the same events and
+ * audit entries as addMember for each membership added, in a few statements. Users that are
+ * deprovisioned or missing, and groups that are missing, are refused (returned, not thrown);
+ * memberships that exist already are left as they are.
+ */
+export async function addUsersToGroups(
+  tx: Queryable,
+  context: AuditContext,
+  memberships: UserMembership[],
+): Promise<{ added: UserMembership[]; refused: (UserMembership & { error: GatehouseError })[] }> {
+  if (memberships.length === 0) return { added: [], refused: [] };
+  // Groups, then users, each in id order: the order addMember locks them in, so no deadlocks.
+  const groups = await lockIds(
+    tx,
+    'groups',
+    memberships.map((m) => m.groupId),
+  );
+  const users = await lockIds(
+    tx,
+    'users',
+    memberships.map((m) => m.userId),
+  );
+  const refused: (UserMembership & { error: GatehouseError })[] = [];
+  const eligible = memberships.filter((m) => {
+    const status = users.get(m.userId);
+    const error = !groups.has(m.groupId)
+      ? new GatehouseError('not_found', 'directory.group_not_found', `no group ${m.groupId}`)
+      : status === undefined
+        ? new GatehouseError('not_found', 'directory.user_not_found', `no user ${m.userId}`)
+        : status === 'deprovisioned'
+          ? new GatehouseError(
+              'conflict',
+              'directory.user_deprovisioned',
+              `user ${m.userId} is deprovisioned`,
+            )
+          : undefined;
+    if (error) refused.push({ ...m, error });
+    return !error;
+  });
+  const { rows } = await tx.query<{ group_id: string; member_user_id: string }>(
+    `insert into group_members (group_id, member_user_id) select g, u from unnest($1::uuid[], $2::uuid[]) as t(g, u)
+     on conflict (group_id, member_user_id) where member_user_id is not null do nothing
+     returning group_id, member_user_id`,
+    [eligible.map((m) => m.groupId), eligible.map((m) => m.userId)],
+  );
+  const added = rows.map((r) => ({ groupId: r.group_id, userId: r.member_user_id }));
+  await recordUserMemberships(tx, context, added, 'added');
+  return { added, refused };
+}
+
+/** Removes many user memberships at once, with removeMember's events and audit entries. */
+export async function removeUsersFromGroups(
+  tx: Queryable,
+  context: AuditContext,
+  memberships: UserMembership[],
+): Promise<UserMembership[]> {
+  if (memberships.length === 0) return [];
+  await lockIds(
+    tx,
+    'groups',
+    memberships.map((m) => m.groupId),
+  );
+  const { rows } = await tx.query<{ group_id: string; member_user_id: string }>(
+    `delete from group_members gm using unnest($1::uuid[], $2::uuid[]) as t(g, u)
+     where gm.group_id = t.g and gm.member_user_id = t.u
+     returning gm.group_id, gm.member_user_id`,
+    [memberships.map((m) => m.groupId), memberships.map((m) => m.userId)],
+  );
+  const removed = rows.map((r) => ({ groupId: r.group_id, userId: r.member_user_id }));
+  await recordUserMemberships(tx, context, removed, 'removed');
+  return removed;
+}
+
+/** Locks rows by id in id order (as the one-by-one functions would); returns id → status (users) or id. */
+async function lockIds(
+  tx: Queryable,
+  table: 'users' | 'groups',
+  ids: string[],
+): Promise<Map<string, string>> {
+  const column = table === 'users' ? 'status' : 'id';
+  const { rows } = await tx.query<{ id: string; v: string }>(
+    `select id, ${column} as v from ${table} where id = any($1::uuid[]) order by id for update`,
+    [[...new Set(ids)]],
+  );
+  return new Map(rows.map((r) => [r.id, r.v]));
+}
+
+async function recordUserMemberships(
+  tx: Queryable,
+  context: AuditContext,
+  changed: UserMembership[],
+  how: 'added' | 'removed',
+): Promise<void> {
+  await emitMany(
+    tx,
+    changed.map((m) => ({
+      type: how === 'added' ? 'membership.added' : 'membership.removed',
+      userId: m.userId,
+      groupId: m.groupId,
+      data: { member: `user:${m.userId}` },
+    })),
+  );
+  await auditMany(
+    tx,
+    context,
+    changed.map((m) => ({
+      action: how === 'added' ? 'membership.add' : 'membership.remove',
+      target: groupTarget(m.groupId),
+      details: { member: `user:${m.userId}` },
+    })),
+  );
 }
 
 function cycle(groupId: string, memberId: string): GatehouseError {

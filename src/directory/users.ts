@@ -1,8 +1,8 @@
-import { type AuditContext, audit } from '../audit/audit.ts';
+import { type AuditContext, audit, auditMany } from '../audit/audit.ts';
 import { GatehouseError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { isUniqueViolation } from '../store/errors.ts';
-import { emit } from './events.ts';
+import { emit, emitMany } from './events.ts';
 import { type CreateUserInput, createUserSchema, type UpdateUserInput, updateUserSchema } from './schemas.ts';
 import { parseInput } from './validate.ts';
 
@@ -160,6 +160,82 @@ export async function createUser(
   return toUser(row);
 }
 
+export interface BulkCreateResult {
+  /** Created users, in input order. */
+  created: User[];
+  /** Inputs that were not created, by index: invalid, or the name is taken. */
+  refused: { index: number; error: GatehouseError }[];
+}
+
+/**
+ * Creates many users of one source at once (a directory sync's first run), with the same events and
+ * audit entries as createUser, in a few statements. An input that is invalid or whose name is taken
+ * (by anyone, or by an earlier input) is refused, not thrown: the others are created.
+ */
+export async function createUsers(
+  tx: Queryable,
+  context: AuditContext,
+  inputs: CreateUserInput[],
+  options: { source?: string } = {},
+): Promise<BulkCreateResult> {
+  const source = options.source ?? 'builtin';
+  const refused: BulkCreateResult['refused'] = [];
+  const valid: { index: number; data: ReturnType<typeof createUserSchema.parse> }[] = [];
+  inputs.forEach((input, index) => {
+    try {
+      valid.push({ index, data: parseInput(createUserSchema, input) });
+    } catch (error) {
+      if (!(error instanceof GatehouseError)) throw error;
+      refused.push({ index, error });
+    }
+  });
+  if (valid.length === 0) return { created: [], refused };
+  const column = (f: (d: (typeof valid)[number]['data']) => unknown) => valid.map((v) => f(v.data));
+  const { rows } = await tx.query<UserRow>(
+    `insert into users (user_name, display_name, given_name, family_name, emails, attributes, source, external_id)
+     select n, dn, gn, fn, e::jsonb, a::jsonb, $7, x
+     from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $8::text[])
+       with ordinality as t(n, dn, gn, fn, e, a, x, ord)
+     order by ord
+     on conflict do nothing
+     returning ${USER_COLUMNS}`,
+    [
+      column((d) => d.userName),
+      column((d) => d.displayName ?? null),
+      column((d) => d.givenName ?? null),
+      column((d) => d.familyName ?? null),
+      column((d) => JSON.stringify(d.emails)),
+      column((d) => JSON.stringify(d.attributes)),
+      source,
+      column((d) => d.externalId ?? null),
+    ],
+  );
+  const byName = new Map(rows.map((row) => [row.user_name.toLowerCase(), row]));
+  const created: User[] = [];
+  for (const { index, data } of valid) {
+    const row = byName.get(data.userName.toLowerCase());
+    if (row && (row.external_id ?? null) === (data.externalId ?? null)) {
+      created.push(toUser(row));
+      byName.delete(data.userName.toLowerCase());
+    } else refused.push({ index, error: nameTaken(data.userName) });
+  }
+  refused.sort((a, b) => a.index - b.index);
+  await emitMany(
+    tx,
+    created.map((u) => ({ type: 'user.created', userId: u.id })),
+  );
+  await auditMany(
+    tx,
+    context,
+    created.map((u) => ({
+      action: 'user.create',
+      target: userTarget(u.id),
+      details: { userName: u.userName, source },
+    })),
+  );
+  return { created, refused };
+}
+
 /**
  * Changes profile fields. `ifVersion` (from an If-Match ETag) makes it conditional: a stale version
  * is a precondition failure, not a silent overwrite.
@@ -256,6 +332,56 @@ export async function deprovisionUser(
   change: StatusChange = {},
 ): Promise<User> {
   return setStatus(tx, context, id, 'deprovisioned', change);
+}
+
+/**
+ * Brings a deprovisioned user of an external source (a directory connector, SCIM) back as the same
+ * identity, because that source says the person is back (same external id). Built-in users and
+ * erased tombstones cannot come back: a new user is created instead. The user returns `active` with
+ * validAfter moved to now (nothing issued before ever works again), and must reclaim their name:
+ * if someone else holds it now, this is a conflict.
+ */
+export async function reactivateUser(
+  tx: Queryable,
+  context: AuditContext,
+  id: string,
+  change: StatusChange = {},
+): Promise<User> {
+  const current = await lockUser(tx, id);
+  if (current.status !== 'deprovisioned') {
+    throw new GatehouseError(
+      'conflict',
+      'directory.user_not_deprovisioned',
+      `user ${id} is not deprovisioned`,
+    );
+  }
+  if (current.source === 'builtin' || current.erasedAt) {
+    throw new GatehouseError(
+      'conflict',
+      'directory.not_reactivatable',
+      `user ${id} cannot be reactivated (${current.erasedAt ? 'erased' : 'built-in'}); create a new user instead`,
+    );
+  }
+  let row: UserRow;
+  try {
+    const { rows } = await tx.query<UserRow>(
+      `update users set status = 'active', valid_after = now(), version = version + 1, updated_at = now()
+       where id = $1 returning ${USER_COLUMNS}`,
+      [id],
+    );
+    row = rows[0]!;
+  } catch (error) {
+    if (isUniqueViolation(error)) throw nameTaken(current.userName);
+    throw error;
+  }
+  const details = {
+    from: 'deprovisioned',
+    to: 'active',
+    ...(change.reason ? { reason: change.reason } : {}),
+  };
+  await emit(tx, { type: 'user.reactivated', userId: id, data: details });
+  await audit(tx, context, { action: 'user.reactivate', target: userTarget(id), details });
+  return toUser(row);
 }
 
 const EVENT_BY_STATUS = {

@@ -20,6 +20,9 @@ export const SERVICE_PASSWORD = 'service-secret';
 /** Service account with a paged-results total limit of 1,500 entries (size-limit tests). */
 export const LIMITED_DN = `cn=limited,ou=services,${BASE_DN}`;
 export const LIMITED_PASSWORD = 'limited-secret';
+/** Service account that may read at most 10 entries per search, paged or not (partial-result tests). */
+export const TINY_DN = `cn=tiny,ou=services,${BASE_DN}`;
+export const TINY_PASSWORD = 'tiny-secret';
 
 export interface Slapd {
   url: string;
@@ -200,7 +203,8 @@ olcDbIndex: member,uniqueMember,memberUid eq
 olcDbIndex: entryUUID,entryCSN eq
 olcDbIndex: modifyTimestamp eq
 olcLimits: {0}dn.exact="${LIMITED_DN}" size.soft=1000 size.hard=1000 size.prtotal=1500
-olcLimits: {1}* size.soft=unlimited size.hard=unlimited size.prtotal=unlimited
+olcLimits: {1}dn.exact="${TINY_DN}" size.soft=10 size.hard=10 size.prtotal=10
+olcLimits: {2}* size.soft=unlimited size.hard=unlimited size.prtotal=unlimited
 olcAccess: {0}to attrs=userPassword by self =xw by anonymous auth by * none
 olcAccess: {1}to * by users read by * none
 
@@ -252,6 +256,12 @@ objectClass: organizationalRole
 objectClass: simpleSecurityObject
 cn: limited
 userPassword: ${LIMITED_PASSWORD}
+
+dn: ${TINY_DN}
+objectClass: organizationalRole
+objectClass: simpleSecurityObject
+cn: tiny
+userPassword: ${TINY_PASSWORD}
 
 dn: ou=policies,${BASE_DN}
 objectClass: organizationalUnit

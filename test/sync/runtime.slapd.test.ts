@@ -1,0 +1,280 @@
+// The sync as a running node uses it: the scheduler and its metrics, the cluster lock, the sign-in
+// re-check, the CLI; and the engine on PostgreSQL.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadConfig } from '../../src/config/load.ts';
+import { readEvents } from '../../src/directory/events.ts';
+import { effectiveGroups } from '../../src/directory/members.ts';
+import { createUser, getUser } from '../../src/directory/users.ts';
+import { createLogger } from '../../src/log.ts';
+import { serve } from '../../src/server.ts';
+import { checkDirectoryUser } from '../../src/sync/check.ts';
+import { confirmSync, syncConnector } from '../../src/sync/run.ts';
+import { startSyncScheduler } from '../../src/sync/scheduler.ts';
+import { lastRuns } from '../../src/sync/state.ts';
+import { backends } from '../support/backends.ts';
+import { useDb } from '../support/db.ts';
+import { runGatehouse } from '../support/server.ts';
+import { freePorts, SERVICE_DN, SERVICE_PASSWORD, type Slapd, startSlapd } from '../support/slapd.ts';
+import {
+  deleteLdif,
+  lockLdif,
+  replaceLdif,
+  type Scenario,
+  scenario,
+  statusCounts,
+  unlockLdif,
+} from './helpers.ts';
+
+let slapd: Slapd;
+const scenarios: Scenario[] = [];
+beforeAll(async () => {
+  slapd = await startSlapd();
+});
+afterAll(async () => {
+  for (const s of scenarios) await s.close();
+  await slapd?.stop();
+});
+async function make(id: string, options?: Parameters<typeof scenario>[2]): Promise<Scenario> {
+  const s = await scenario(slapd, id, options);
+  scenarios.push(s);
+  return s;
+}
+
+async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await fn();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const silent = createLogger('silent');
+
+describe.each(backends)('on $name', (backend) => {
+  const t = useDb(backend);
+
+  test('only one of two concurrent syncs of a connector runs', async () => {
+    const s = await make(`lock${backend.name}`);
+    const [a, b] = await Promise.all([
+      syncConnector({ db: t.db }, s.connector, { kind: 'full', trigger: 'cli' }),
+      syncConnector({ db: t.db }, s.connector, { kind: 'full', trigger: 'cli' }),
+    ]);
+    expect([a.ran, b.ran].sort()).toEqual([false, true]);
+    expect([a, b].find((x) => !x.ran)).toEqual({ ran: false, reason: 'busy' });
+    const ran = [a, b].find((x) => x.ran);
+    expect(ran?.ran && ran.runs[0]!.counts.added).toBe(20);
+    // Once the lock is free, the next one runs.
+    expect(
+      (await syncConnector({ db: t.db }, s.connector, { kind: 'incremental', trigger: 'cli' })).ran,
+    ).toBe(true);
+  });
+
+  test('full sync with nesting, a held mass removal and its confirmation', async () => {
+    const s = await make(`core${backend.name}`);
+    const first = await syncConnector({ db: t.db }, s.connector, { kind: 'full', trigger: 'cli' });
+    expect(first.ran && first.runs[0]!.counts).toMatchObject({
+      added: 20,
+      groupsAdded: 3,
+      membershipsAdded: 8,
+    });
+    const u2 = await s.user(t.db, 2);
+    expect((await effectiveGroups(t.db, u2.id)).map((g) => g.depth)).toEqual([3, 1, 2]);
+    for (let n = 6; n <= 20; n++) await slapd.modify(deleteLdif(s.userDn(n)));
+    const held = await syncConnector({ db: t.db }, s.connector, { kind: 'full', trigger: 'cli' });
+    expect(held.ran && held.runs[0]).toMatchObject({
+      outcome: 'held',
+      pending: { deprovision: 15, base: 20 },
+    });
+    expect(await statusCounts(t.db, s.id)).toEqual({ active: 20 });
+    const confirmed = await confirmSync({ db: t.db }, s.connector);
+    expect(confirmed.ran && confirmed.runs[0]).toMatchObject({ outcome: 'applied', counts: { removed: 15 } });
+    expect(await statusCounts(t.db, s.id)).toEqual({ active: 5, deprovisioned: 15 });
+  });
+});
+
+describe('a node', () => {
+  const t = useDb(backends[0]!);
+
+  test('the scheduler runs a full sync, then incremental ones; /metrics shows them', async () => {
+    const s = await make('sched', { config: { sync: { incremental: '1s', full: '1h' } } });
+    const registry = new Registry();
+    const scheduler = startSyncScheduler(
+      { db: t.db, log: silent, connectors: [s.connector], metrics: registry },
+      { initialDelayMs: 10 },
+    );
+    try {
+      const full = await until('a full sync', async () =>
+        (await lastRuns(t.db, 'sched')).find((r) => r.kind === 'full' && r.outcome === 'applied'),
+      );
+      expect(full).toMatchObject({ trigger: 'schedule', counts: { added: 20 } });
+      const who = await s.user(t.db, 8);
+      await slapd.modify(replaceLdif(s.userDn(8), 'displayName', 'Scheduled Eight'));
+      await until('the incremental sync', async () =>
+        (await lastRuns(t.db, 'sched')).find((r) => r.kind === 'incremental' && r.counts.updated === 1),
+      );
+      expect((await getUser(t.db, who.id)).displayName).toBe('Scheduled Eight');
+      const text = await registry.metrics();
+      expect(text).toContain(
+        'gatehouse_sync_last_run_users{connector="sched",kind="full",change="added"} 20',
+      );
+      expect(text).toContain(
+        'gatehouse_sync_last_run_outcome{connector="sched",kind="incremental",outcome="applied"} 1',
+      );
+      expect(text).toMatch(
+        /gatehouse_sync_last_run_duration_seconds\{connector="sched",kind="full"\} [\d.]+/,
+      );
+      expect(text).toMatch(
+        /gatehouse_sync_runs_total\{connector="sched",kind="incremental",outcome="applied"\} [1-9]/,
+      );
+      expect(text).toContain('gatehouse_sync_pending_confirmation{connector="sched"} 0');
+    } finally {
+      await scheduler.stop();
+    }
+    const stoppedAt = (await lastRuns(t.db, 'sched')).map((r) => r.runId).join();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await lastRuns(t.db, 'sched')).map((r) => r.runId).join()).toBe(stoppedAt);
+  });
+
+  test('sign-in re-check: disabled or removed in the directory → disabled in Gatehouse at once', async () => {
+    const s = await make('chk');
+    await syncConnector({ db: t.db }, s.connector, { kind: 'full', trigger: 'cli' });
+    const deps = { db: t.db, connectors: [s.connector] };
+    const u1 = await s.user(t.db, 1);
+    const active = await checkDirectoryUser(deps, u1);
+    expect(active).toMatchObject({ status: 'active', user: { id: u1.id }, identity: { userName: s.uid(1) } });
+
+    const u2 = await s.user(t.db, 2);
+    await slapd.modify(lockLdif(s.userDn(2)));
+    const mark = (await readEvents(t.db, 0, 100_000)).at(-1)!.id;
+    const disabled = await checkDirectoryUser(deps, u2, { ip: '192.0.2.7', requestId: 'req-9' });
+    expect(disabled).toMatchObject({ status: 'disabled', user: { id: u2.id, status: 'disabled' } });
+    expect((await readEvents(t.db, mark)).map((e) => [e.type, e.userId])).toEqual([['user.disabled', u2.id]]);
+    const audit = await t.db.query<{ actor: string; ip: string; request_id: string }>(
+      "select actor, ip, request_id from audit_log where action = 'user.disable' and target = $1",
+      [`user:${u2.id}`],
+    );
+    expect(audit.rows).toEqual([{ actor: 'connector:chk', ip: '192.0.2.7', request_id: 'req-9' }]);
+
+    const u3 = await s.user(t.db, 3);
+    await slapd.modify(deleteLdif(s.userDn(3)));
+    expect(await checkDirectoryUser(deps, u3)).toMatchObject({
+      status: 'gone',
+      user: { status: 'disabled' },
+    });
+
+    // The next full sync deprovisions the one that is gone; re-enabled in the directory, the other
+    // comes back through the sync.
+    await slapd.modify(unlockLdif(s.userDn(2)));
+    const run = await syncConnector({ db: t.db }, s.connector, { kind: 'full', trigger: 'cli' });
+    expect(run.ran && run.runs[0]!.counts).toMatchObject({ removed: 1, reactivated: 1 });
+    expect((await getUser(t.db, u2.id)).status).toBe('active');
+    expect((await getUser(t.db, u3.id)).status).toBe('deprovisioned');
+
+    const builtin = await t.db.transaction((tx) =>
+      createUser(tx, { actor: 'test' }, { userName: 'chk-builtin' }),
+    );
+    expect(await checkDirectoryUser(deps, builtin)).toEqual({ status: 'not_directory' });
+    const [p] = await freePorts(1);
+    const down = s.variant({ urls: [`ldap://127.0.0.1:${p}`] });
+    expect(await checkDirectoryUser({ db: t.db, connectors: [down] }, u1)).toMatchObject({
+      status: 'unavailable',
+    });
+    expect(await checkDirectoryUser({ db: t.db, connectors: [] }, u1)).toMatchObject({
+      status: 'unavailable',
+    });
+    expect((await getUser(t.db, u1.id)).status).toBe('active');
+  });
+});
+
+describe('gatehouse serve', () => {
+  test('runs the sync scheduler for the configured connectors; /metrics shows it', async () => {
+    const s = await make('srv');
+    const cwd = mkdtempSync(join(tmpdir(), 'gh-sync-serve-'));
+    writeFileSync(join(cwd, 'gatehouse.yaml'), configYaml(s, { port: 0, host: '127.0.0.1' }));
+    const config = loadConfig({ env: {}, cwd });
+    const running = await serve(config, silent, { announce: () => {} });
+    try {
+      const full = await until('the first scheduled sync', async () =>
+        (await lastRuns(running.runtime.db, 'srv')).find((r) => r.kind === 'full'),
+      );
+      expect(full).toMatchObject({ outcome: 'applied', trigger: 'schedule', counts: { added: 20 } });
+      const metrics = await (await fetch(`${running.url}/metrics`)).text();
+      expect(metrics).toContain(
+        'gatehouse_sync_last_run_users{connector="srv",kind="full",change="added"} 20',
+      );
+    } finally {
+      await running.stop();
+    }
+  });
+});
+
+/** gatehouse.yaml for a scenario's connector (bind password from a file next to it). */
+function configYaml(s: Scenario, top: Record<string, unknown> = {}): string {
+  return `${Object.entries(top)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}\n`)
+    .join('')}dataDir: ./data
+connectors:
+  - id: ${s.id}
+    type: ldap
+    dialect: openldap
+    urls: ["${slapd.url}"]
+    tls: { caFile: "${slapd.caFile}", startTLS: true }
+    bindDN: "${SERVICE_DN}"
+    bindPassword: "${SERVICE_PASSWORD}"
+    userSearch: { baseDN: "${s.peopleDn}" }
+    groupSearch: { baseDN: "${s.groupsDn}" }
+`;
+}
+
+describe('gatehouse sync (command line)', () => {
+  test('prints the counts; a held sync exits 1 and --confirm applies it', { timeout: 120_000 }, async () => {
+    const s = await make('cmd');
+    const cwd = mkdtempSync(join(tmpdir(), 'gh-sync-cli-'));
+    writeFileSync(join(cwd, 'bind.pw'), `${SERVICE_PASSWORD}\n`);
+    writeFileSync(
+      join(cwd, 'gatehouse.yaml'),
+      `dataDir: ./data
+connectors:
+  - id: cmd
+    type: ldap
+    dialect: openldap
+    urls: ["${slapd.url}"]
+    tls: { caFile: "${slapd.caFile}", startTLS: true }
+    bindDN: "${SERVICE_DN}"
+    bindPasswordFile: ./bind.pw
+    userSearch: { baseDN: "${s.peopleDn}" }
+    groupSearch: { baseDN: "${s.groupsDn}" }
+`,
+    );
+    const first = await runGatehouse(['sync'], {}, cwd);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout).toMatch(
+      /^cmd: full sync applied in [\d.]+ s; users: 20 added, 0 updated, 0 disabled, 0 removed/m,
+    );
+    expect(first.stdout).toContain('groups: 3 added');
+    expect(first.stdout + first.stderr).not.toContain(SERVICE_PASSWORD);
+
+    for (let n = 11; n <= 20; n++) await slapd.modify(deleteLdif(s.userDn(n)));
+    const held = await runGatehouse(['sync', '--full'], {}, cwd);
+    expect(held.code).toBe(1);
+    expect(held.stdout).toContain('cmd: full sync HELD');
+    expect(held.stdout).toContain(
+      'it would disable 0 and deprovision 10 of 20 users (50 %, more than the 10 % allowed)',
+    );
+    expect(held.stdout).toContain('gatehouse sync --connector cmd --confirm');
+
+    const confirmed = await runGatehouse(['sync', '--connector', 'cmd', '--confirm'], {}, cwd);
+    expect(confirmed.code, confirmed.stderr).toBe(0);
+    expect(confirmed.stdout).toMatch(/cmd: full sync applied .* 10 removed/);
+
+    const unknown = await runGatehouse(['sync', '--connector', 'nope'], {}, cwd);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--connector: no connector "nope" (configured: cmd)');
+  });
+});
