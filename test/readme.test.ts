@@ -6,8 +6,6 @@ import { settings } from '../src/config/settings.ts';
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 test('the README documents every setting with its environment name', () => {
   for (const setting of settings) {
     // Columns may be padded (the formatter aligns tables).
