@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -38,6 +38,8 @@ export async function startTestServer(options: {
   backend: 'pglite' | 'postgres';
   env?: Record<string, string>;
   routers?: (runtime: Runtime) => Router[];
+  /** gatehouse.yaml contents (settings that exist only in the file, such as connectors). */
+  yaml?: string;
 }): Promise<TestServer> {
   const database = options.backend === 'postgres' ? await createTestDatabase() : undefined;
   const env = {
@@ -46,7 +48,9 @@ export async function startTestServer(options: {
     ...(database ? { DATABASE_URL: database.url } : {}),
     ...options.env,
   };
-  const config = loadConfig({ env, cwd: tempDir() });
+  const cwd = tempDir();
+  if (options.yaml) writeFileSync(join(cwd, 'gatehouse.yaml'), options.yaml);
+  const config = loadConfig({ env, cwd });
   const logs = logCapture();
   const runtime = await startRuntime(config, createLogger('debug', logs.stream));
   const server = createServer(createHandler(runtime, options.routers?.(runtime) ?? [])).listen(

@@ -278,3 +278,65 @@ connectors:
     expect(unknown.stderr).toContain('--connector: no connector "nope" (configured: cmd)');
   });
 });
+
+describe('admin API: connectors', () => {
+  test('status lists the last runs and a held sync; a sync runs on request; a hold is confirmed with its token', {
+    timeout: 120_000,
+  }, async () => {
+    const { startTestServer } = await import('../support/server.ts');
+    const { appRouters } = await import('../../src/http/routers.ts');
+    const { createToken } = await import('../../src/tokens/tokens.ts');
+    const s = await make('api');
+    const server = await startTestServer({ backend: 'pglite', routers: appRouters, yaml: configYaml(s) });
+    try {
+      const { token } = await server.runtime.db.transaction((tx) =>
+        createToken(tx, { actor: 'test' }, { name: 'ops', scopes: ['directory:read', 'directory:write'] }),
+      );
+      interface Run {
+        outcome: string;
+        counts: Record<string, number>;
+      }
+      interface Answer {
+        runs: Run[];
+        connectors: {
+          id: string;
+          lastRuns: Run[];
+          pendingConfirmation: { token: string; deprovision: number; base: number } | null;
+        }[];
+      }
+      const call = async (method: string, path: string, body?: unknown) => {
+        const response = await fetch(`${server.url}/api/v1${path}`, {
+          method,
+          headers: {
+            authorization: `Bearer ${token}`,
+            ...(body ? { 'content-type': 'application/json' } : {}),
+          },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+        return { status: response.status, body: (await response.json()) as Answer };
+      };
+      const first = await call('POST', '/connectors/api/sync', { full: true });
+      expect(first.status).toBe(200);
+      expect(first.body.runs[0]).toMatchObject({ outcome: 'applied', counts: { added: 20 } });
+
+      for (let n = 11; n <= 20; n++) await slapd.modify(deleteLdif(s.userDn(n)));
+      const held = await call('POST', '/connectors/api/sync', { full: true });
+      expect(held.body.runs[0]!.outcome).toBe('held');
+      const status = await call('GET', '/connectors');
+      const api = status.body.connectors.find((c) => c.id === 'api')!;
+      expect(api.pendingConfirmation).toMatchObject({ deprovision: 10, base: 20 });
+      expect(api.lastRuns.map((r) => r.outcome)).toContain('held');
+
+      expect((await call('POST', '/connectors/api/sync', { confirm: 'stale-token' })).status).toBe(412);
+      const confirmed = await call('POST', '/connectors/api/sync', {
+        confirm: api.pendingConfirmation!.token,
+      });
+      expect(confirmed.body.runs[0]).toMatchObject({ outcome: 'applied', counts: { removed: 10 } });
+      expect((await call('GET', '/connectors')).body.connectors[0]!.pendingConfirmation).toBeNull();
+      expect((await call('POST', '/connectors/nope/sync')).status).toBe(404);
+      expect(server.logs.text()).not.toContain(SERVICE_PASSWORD);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import type { Runtime } from '../../runtime.ts';
 import type { BearerVerifier } from '../../tokens/scopes.ts';
 import { tokenVerifier } from '../../tokens/tokens.ts';
 import { auditRoutes } from './audit.ts';
+import { connectorRoutes } from './connectors.ts';
 import { groupRoutes } from './groups.ts';
 import { memberRoutes } from './members.ts';
 import { apiServerUrl, buildOpenApi } from './openapi.ts';
@@ -41,6 +42,7 @@ export const apiRouteTable: readonly ApiRoute[] = [
   ...memberRoutes,
   ...auditRoutes,
   ...tokenRoutes,
+  ...connectorRoutes,
   openApiRoute,
 ];
 

@@ -276,3 +276,64 @@ export const errorResponse = response(
     }),
   }),
 );
+
+// ---- directory connectors ------------------------------------------------------------------
+
+const syncCounts = z.strictObject({
+  added: z.number(),
+  updated: z.number(),
+  disabled: z.number(),
+  removed: z.number(),
+  reactivated: z.number(),
+  errors: z.number(),
+  groupsAdded: z.number(),
+  groupsUpdated: z.number(),
+  groupsRemoved: z.number(),
+  membershipsAdded: z.number(),
+  membershipsRemoved: z.number(),
+});
+const pendingConfirmation = z.strictObject({
+  token: z.string().describe('Pass it back to confirm exactly this hold'),
+  at: z.string(),
+  kind: z.enum(['full', 'incremental']),
+  disable: z.number(),
+  deprovision: z.number(),
+  base: z.number().describe("The connector's users the share was computed from"),
+});
+const syncRun = z.strictObject({
+  kind: z.enum(['full', 'incremental']),
+  trigger: z.string(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  durationMs: z.number(),
+  outcome: z.enum(['applied', 'held', 'incomplete', 'failed']),
+  complete: z.boolean(),
+  counts: syncCounts,
+  error: z.string().nullable(),
+});
+export const connectorListResponse = response(
+  'ConnectorList',
+  z.strictObject({
+    connectors: z.array(
+      z.strictObject({
+        id: z.string(),
+        type: z.string(),
+        lastRuns: z.array(syncRun).describe('The last run of each kind'),
+        pendingConfirmation: pendingConfirmation.nullable(),
+      }),
+    ),
+  }),
+);
+export const syncRequestBody = request(
+  'SyncRequest',
+  z.strictObject({
+    full: z.boolean().optional().describe('A full sync (the only kind that deprovisions absent users)'),
+    confirm: z
+      .string()
+      .optional()
+      .describe(
+        'The token of a held sync: apply it (a full sync that may disable and deprovision up to the held counts)',
+      ),
+  }),
+);
+export const syncResultResponse = response('SyncResult', z.strictObject({ runs: z.array(syncRun) }));
