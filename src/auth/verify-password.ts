@@ -49,58 +49,18 @@ export async function verifyPassword(
 ): Promise<PasswordResult> {
   const now = options.now ?? Date.now;
   const name = userName.trim();
-  const keys = [userKey(name), ...(context.ip ? [ipKey(context.ip)] : [])];
+  const throttle = signInThrottle(db, name, context, now);
   const fail = async (reason: string, user?: User): Promise<PasswordResult> => {
-    const records = await db.transaction(async (tx) => {
-      const account = await updateThrottle(tx, keys[0]!, (r) =>
-        recordFailure(r, now(), THROTTLE_DEFAULTS.account),
-      );
-      const address = keys[1]
-        ? await updateThrottle(tx, keys[1], (r) => recordFailure(r, now(), THROTTLE_DEFAULTS.clientIp))
-        : undefined;
-      const lockedNow = isLocked(account, now()) || (address !== undefined && isLocked(address, now()));
-      await audit(tx, context, {
-        action: 'auth.signin',
-        target: user ? `user:${user.id}` : null,
-        outcome: 'failure',
-        details: {
-          userName: name.slice(0, 256),
-          reason,
-          method: 'password',
-          ...(lockedNow ? { lockedOut: true } : {}),
-        },
-      });
-      return { account, address };
-    });
-    if (
-      isLocked(records.account, now()) &&
-      records.account.failures === THROTTLE_DEFAULTS.account.maxFailures
-    ) {
-      await db.transaction((tx) =>
-        audit(tx, context, {
-          action: 'auth.lockout',
-          target: user ? `user:${user.id}` : null,
-          outcome: 'denied',
-          details: { userName: name.slice(0, 256) },
-        }),
-      );
-    }
+    await throttle.failure(reason, user, 'password');
     return { outcome: 'bad_credentials' };
   };
 
   // Refuse early while locked, but only after the same work a real check costs.
-  const [account, address] = await Promise.all(keys.map((key) => readThrottle(db, key)));
-  const locked = [account, address].filter((r) => r !== undefined && isLocked(r, now()));
-  if (locked.length) {
+  const locked = await throttle.lockedFor();
+  if (locked !== undefined) {
     await burnTime(password);
-    await db.transaction((tx) =>
-      audit(tx, context, {
-        action: 'auth.signin',
-        outcome: 'denied',
-        details: { userName: name.slice(0, 256), reason: 'locked', method: 'password' },
-      }),
-    );
-    return { outcome: 'locked', retryAfterMs: Math.max(...locked.map((r) => lockRemainingMs(r!, now()))) };
+    await throttle.refused('password');
+    return { outcome: 'locked', retryAfterMs: locked };
   }
 
   const found = name ? await findUserWithPassword(db, name) : undefined;
@@ -114,7 +74,7 @@ export async function verifyPassword(
   if (!(await verifyPasswordHash(stored.hash, password))) return fail('wrong_password', user);
 
   // The password is right: from here on, telling the user why is safe.
-  await db.transaction((tx) => updateThrottle(tx, keys[0]!, () => recordSuccess()));
+  await throttle.success();
   if (needsRehash(stored.hash)) {
     await replaceHash(db, user.id, stored.hash, await hashPassword(password, DEFAULT_ARGON2_PARAMS));
   }
@@ -139,4 +99,61 @@ export async function verifyPassword(
     }),
   );
   return result;
+}
+
+/**
+ * Brute-force counters and audit entries of one sign-in attempt, for every way a password is
+ * checked (built-in hash or a directory bind): the same locks, whoever holds the password.
+ */
+export function signInThrottle(db: Db, name: string, context: SignInContext, now: () => number = Date.now) {
+  const keys = [userKey(name), ...(context.ip ? [ipKey(context.ip)] : [])];
+  const shownName = name.slice(0, 256);
+  return {
+    /** Milliseconds until the account or address lock ends, or undefined when neither is locked. */
+    async lockedFor(): Promise<number | undefined> {
+      const records = await Promise.all(keys.map((key) => readThrottle(db, key)));
+      const locked = records.filter((r) => isLocked(r, now()));
+      return locked.length ? Math.max(...locked.map((r) => lockRemainingMs(r, now()))) : undefined;
+    },
+    async refused(method: string): Promise<void> {
+      await db.transaction((tx) =>
+        audit(tx, context, {
+          action: 'auth.signin',
+          outcome: 'denied',
+          details: { userName: shownName, reason: 'locked', method },
+        }),
+      );
+    },
+    async failure(reason: string, user: User | undefined, method: string): Promise<void> {
+      const account = await db.transaction(async (tx) => {
+        const account = await updateThrottle(tx, keys[0]!, (r) =>
+          recordFailure(r, now(), THROTTLE_DEFAULTS.account),
+        );
+        const address = keys[1]
+          ? await updateThrottle(tx, keys[1], (r) => recordFailure(r, now(), THROTTLE_DEFAULTS.clientIp))
+          : undefined;
+        const lockedNow = isLocked(account, now()) || (address !== undefined && isLocked(address, now()));
+        await audit(tx, context, {
+          action: 'auth.signin',
+          target: user ? `user:${user.id}` : null,
+          outcome: 'failure',
+          details: { userName: shownName, reason, method, ...(lockedNow ? { lockedOut: true } : {}) },
+        });
+        return account;
+      });
+      if (isLocked(account, now()) && account.failures === THROTTLE_DEFAULTS.account.maxFailures) {
+        await db.transaction((tx) =>
+          audit(tx, context, {
+            action: 'auth.lockout',
+            target: user ? `user:${user.id}` : null,
+            outcome: 'denied',
+            details: { userName: shownName },
+          }),
+        );
+      }
+    },
+    async success(): Promise<void> {
+      await db.transaction((tx) => updateThrottle(tx, keys[0]!, () => recordSuccess()));
+    },
+  };
 }

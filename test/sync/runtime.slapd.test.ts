@@ -141,6 +141,46 @@ describe('a node', () => {
     expect((await lastRuns(t.db, 'sched')).map((r) => r.runId).join()).toBe(stoppedAt);
   });
 
+  test('password sign-in of directory users: a bind, the same locks, fail closed, disabled at once', async () => {
+    const { signInWithPassword } = await import('../../src/auth/sign-in.ts');
+    const s = await make('pwd');
+    await syncConnector({ db: t.db }, s.connector, { kind: 'full', trigger: 'cli' });
+    const policy = { minLength: 12, maxAge: 0, history: 5, requireClasses: 3 };
+    const deps = { db: t.db, connectors: [s.connector], config: { passwordPolicy: policy } };
+    const signIn = (n: number, password: string, connectors = deps.connectors) =>
+      signInWithPassword({ ...deps, connectors }, s.uid(n), password, {
+        actor: 'anonymous',
+        ip: '192.0.2.50',
+      });
+
+    expect(await signIn(1, `${s.uid(1)}-password`)).toMatchObject({
+      outcome: 'ok',
+      user: { userName: s.uid(1) },
+    });
+    expect(await signIn(1, 'not-the-password')).toEqual({ outcome: 'bad_credentials' });
+    expect(await signIn(1, '')).toEqual({ outcome: 'bad_credentials' });
+
+    // Five wrong binds lock the account here too; the right password is then refused unchecked.
+    for (let i = 0; i < 5; i++) await signIn(4, `wrong-${i}`);
+    expect((await signIn(4, `${s.uid(4)}-password`)).outcome).toBe('locked');
+
+    // Disabled in the directory: refused, and disabled in Gatehouse before any sync.
+    const u2 = await s.user(t.db, 2);
+    await slapd.modify(lockLdif(s.userDn(2)));
+    expect((await signIn(2, `${s.uid(2)}-password`)).outcome).not.toBe('ok');
+    expect((await getUser(t.db, u2.id)).status).toBe('disabled');
+
+    // The directory is down: fail closed, with a reason the page can show.
+    const [p] = await freePorts(1);
+    const down = s.variant({ urls: [`ldap://127.0.0.1:${p}`] });
+    expect(await signIn(3, `${s.uid(3)}-password`, [down])).toMatchObject({ outcome: 'unavailable' });
+    expect(await signIn(3, `${s.uid(3)}-password`, [])).toMatchObject({ outcome: 'unavailable' });
+    const logged = await t.db.query<{ details: Record<string, unknown> }>(
+      "select details from audit_log where action = 'auth.signin'",
+    );
+    expect(JSON.stringify(logged.rows)).not.toContain('-password');
+  });
+
   test('sign-in re-check: disabled or removed in the directory → disabled in Gatehouse at once', async () => {
     const s = await make('chk');
     await syncConnector({ db: t.db }, s.connector, { kind: 'full', trigger: 'cli' });
