@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Db, Queryable } from '../store/db.ts';
+import { likePrefix, sqlParams } from '../store/sql.ts';
 import { canonicalJson } from './canonical-json.ts';
 
 /** Who is acting, from where: carried by every state change down to its audit entry. */
@@ -237,26 +238,24 @@ export interface AuditQuery {
 /** Newest first, filtered; `before` pages backwards through the log. */
 export async function queryAudit(q: Queryable, query: AuditQuery): Promise<AuditRecord[]> {
   const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replace('?', `$${params.length}`));
-  };
-  if (query.action)
-    add(
-      query.action.endsWith('.*') ? 'action like ?' : 'action = ?',
-      query.action.endsWith('.*') ? `${query.action.slice(0, -1)}%` : query.action,
+  const { values, param } = sqlParams();
+  if (query.action) {
+    const prefix = query.action.endsWith('.*');
+    where.push(
+      prefix
+        ? `action like ${param(likePrefix(query.action.slice(0, -1)))}`
+        : `action = ${param(query.action)}`,
     );
-  if (query.actor) add('actor = ?', query.actor);
-  if (query.target) add('target = ?', query.target);
-  if (query.outcome) add('outcome = ?', query.outcome);
-  if (query.since) add('at >= ?', query.since);
-  if (query.until) add('at < ?', query.until);
-  if (query.before) add('seq < ?', query.before);
-  params.push(query.limit);
+  }
+  if (query.actor) where.push(`actor = ${param(query.actor)}`);
+  if (query.target) where.push(`target = ${param(query.target)}`);
+  if (query.outcome) where.push(`outcome = ${param(query.outcome)}`);
+  if (query.since) where.push(`at >= ${param(query.since)}`);
+  if (query.until) where.push(`at < ${param(query.until)}`);
+  if (query.before) where.push(`seq < ${param(query.before)}`);
   const { rows } = await q.query<Row>(
-    `select * from audit_log ${where.length ? `where ${where.join(' and ')}` : ''} order by seq desc limit $${params.length}`,
-    params,
+    `select * from audit_log ${where.length ? `where ${where.join(' and ')}` : ''} order by seq desc limit ${param(query.limit)}`,
+    values,
   );
   return rows.map(toRecord);
 }

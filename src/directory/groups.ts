@@ -2,6 +2,7 @@ import { type AuditContext, audit, auditMany } from '../audit/audit.ts';
 import { GatehouseError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { isUniqueViolation } from '../store/errors.ts';
+import { likePrefix, sqlParams } from '../store/sql.ts';
 import { emit, emitMany } from './events.ts';
 import {
   type CreateGroupInput,
@@ -274,18 +275,11 @@ export async function listGroups(
   query: GroupListQuery,
 ): Promise<{ groups: Group[]; next?: { name: string; id: string } }> {
   const where: string[] = [];
-  const params: unknown[] = [];
-  const param = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
+  const { values: params, param } = sqlParams();
   if (query.after)
     where.push(`(lower(name), id) > (${param(query.after.name)}, ${param(query.after.id)}::uuid)`);
   if (query.source) where.push(`source = ${param(query.source)}`);
-  if (query.search)
-    where.push(
-      `lower(name) like ${param(`${query.search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`)}`,
-    );
+  if (query.search) where.push(`lower(name) like ${param(likePrefix(query.search.toLowerCase()))}`);
   const { rows } = await q.query<GroupRow>(
     `select ${GROUP_COLUMNS} from groups ${where.length ? `where ${where.join(' and ')}` : ''}
      order by lower(name), id limit ${param(query.limit + 1)}`,

@@ -2,6 +2,7 @@ import { type AuditContext, audit, auditMany } from '../audit/audit.ts';
 import { GatehouseError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { isUniqueViolation } from '../store/errors.ts';
+import { likePrefix, sqlParams } from '../store/sql.ts';
 import { emit, emitMany } from './events.ts';
 import { type CreateUserInput, createUserSchema, type UpdateUserInput, updateUserSchema } from './schemas.ts';
 import { parseInput } from './validate.ts';
@@ -475,11 +476,7 @@ export async function listUsers(
   query: UserListQuery,
 ): Promise<{ users: User[]; next?: { name: string; id: string } }> {
   const where: string[] = [];
-  const params: unknown[] = [];
-  const param = (value: unknown) => {
-    params.push(value);
-    return `$${params.length}`;
-  };
+  const { values: params, param } = sqlParams();
   if (query.after)
     where.push(`(lower(user_name), id) > (${param(query.after.name)}, ${param(query.after.id)}::uuid)`);
   if (query.status) where.push(`status = ${param(query.status)}`);
@@ -487,7 +484,7 @@ export async function listUsers(
   if (query.search) {
     // Prefix of the user name or display name (indexed), or an exact email address (indexed).
     const search = query.search.toLowerCase();
-    const prefix = param(`${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    const prefix = param(likePrefix(search));
     where.push(
       `(lower(user_name) like ${prefix} or lower(display_name) like ${prefix} or email_keys @> ${param(JSON.stringify([search]))}::jsonb)`,
     );

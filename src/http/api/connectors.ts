@@ -2,8 +2,7 @@ import type { Connector } from '../../../connectors/types.ts';
 import { GatehouseError } from '../../errors.ts';
 import type { Runtime } from '../../runtime.ts';
 import { confirmSync, syncConnector } from '../../sync/run.ts';
-import { lastRuns, readSyncState } from '../../sync/state.ts';
-import type { SyncCounts, SyncKind, SyncOutcome } from '../../sync/types.ts';
+import { type LastRun, lastRuns, readSyncState } from '../../sync/state.ts';
 import { type ApiRoute, defineRoute } from './route.ts';
 import { connectorListResponse, syncRequestBody, syncResultResponse } from './schemas.ts';
 
@@ -16,17 +15,7 @@ function connectorOf(runtime: Runtime, id: string): Connector {
 }
 
 /** What a finished run (SyncRun) and a recorded one (LastRun) have in common. */
-interface RunView {
-  kind: SyncKind;
-  trigger: string;
-  startedAt: Date;
-  finishedAt: Date;
-  durationMs: number;
-  outcome: SyncOutcome;
-  complete: boolean;
-  counts: SyncCounts;
-  error?: string | null | undefined;
-}
+type RunView = Omit<LastRun, 'connectorId' | 'runId' | 'error'> & { error?: string | null | undefined };
 
 const wireRun = (run: RunView) => ({
   kind: run.kind,
