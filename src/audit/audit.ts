@@ -60,40 +60,8 @@ export function hashRecord(record: Omit<AuditRecord, 'hash'>): string {
  * so the chain never forks. Call it last in a transaction to hold the lock briefly.
  */
 export async function audit(tx: Queryable, context: AuditContext, entry: AuditEntry): Promise<AuditRecord> {
-  const head = await tx.query<{ seq: number; hash: string }>('select seq, hash from audit_head for update');
-  const prev = head.rows[0]!;
-  const record: Omit<AuditRecord, 'hash'> = {
-    seq: prev.seq + 1,
-    at: new Date(),
-    actor: context.actor,
-    action: entry.action,
-    target: entry.target ?? null,
-    outcome: entry.outcome ?? 'success',
-    ip: context.ip ?? null,
-    requestId: context.requestId ?? null,
-    details: entry.details ?? {},
-    prevHash: prev.hash,
-  };
-  const hash = hashRecord(record);
-  await tx.query(
-    `insert into audit_log (seq, at, actor, action, target, outcome, ip, request_id, details, prev_hash, hash)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [
-      record.seq,
-      record.at,
-      record.actor,
-      record.action,
-      record.target,
-      record.outcome,
-      record.ip,
-      record.requestId,
-      record.details,
-      record.prevHash,
-      hash,
-    ],
-  );
-  await tx.query('update audit_head set seq = $1, hash = $2', [record.seq, hash]);
-  return { ...record, hash };
+  const [record] = await auditMany(tx, context, [entry]);
+  return record!;
 }
 
 /**
@@ -101,8 +69,12 @@ export async function audit(tx: Queryable, context: AuditContext, entry: AuditEn
  * the head, one insert, one head update, the chain computed in order exactly as `audit` would.
  * Call it last in a transaction, like `audit`.
  */
-export async function auditMany(tx: Queryable, context: AuditContext, entries: AuditEntry[]): Promise<void> {
-  if (entries.length === 0) return;
+export async function auditMany(
+  tx: Queryable,
+  context: AuditContext,
+  entries: AuditEntry[],
+): Promise<AuditRecord[]> {
+  if (entries.length === 0) return [];
   const head = await tx.query<{ seq: number; hash: string }>('select seq, hash from audit_head for update');
   let prev = head.rows[0]!;
   const at = new Date();
@@ -144,6 +116,7 @@ export async function auditMany(tx: Queryable, context: AuditContext, entries: A
     ],
   );
   await tx.query('update audit_head set seq = $1, hash = $2', [prev.seq, prev.hash]);
+  return records;
 }
 
 /** An entry that stands alone (a failed sign-in changes nothing else). */
