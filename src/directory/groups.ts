@@ -50,6 +50,10 @@ export const toGroup = (row: GroupRow): Group => ({
 
 export const groupTarget = (id: string) => `group:${id}`;
 
+function groupExists(name: string): GatehouseError {
+  return new GatehouseError('conflict', 'directory.group_exists', `a group named "${name}" exists already`);
+}
+
 function notFound(id: string): GatehouseError {
   return new GatehouseError('not_found', 'directory.group_not_found', `no group ${id}`);
 }
@@ -96,11 +100,7 @@ export async function createGroup(
     row = rows[0]!;
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new GatehouseError(
-        'conflict',
-        'directory.group_exists',
-        `a group named "${data.name}" exists already`,
-      );
+      throw groupExists(data.name);
     }
     throw error;
   }
@@ -159,11 +159,7 @@ export async function createGroups(
     } else
       refused.push({
         index,
-        error: new GatehouseError(
-          'conflict',
-          'directory.group_exists',
-          `a group named "${data.name}" exists already`,
-        ),
+        error: groupExists(data.name),
       });
   }
   refused.sort((a, b) => a.index - b.index);
@@ -213,11 +209,7 @@ export async function updateGroup(
     row = rows[0]!;
   } catch (error) {
     if (isUniqueViolation(error)) {
-      throw new GatehouseError(
-        'conflict',
-        'directory.group_exists',
-        `a group named "${patch.name}" exists already`,
-      );
+      throw groupExists(patch.name ?? '');
     }
     throw error;
   }

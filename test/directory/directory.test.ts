@@ -17,18 +17,9 @@ import {
 import { GatehouseError } from '../../src/errors.ts';
 import { backends } from '../support/backends.ts';
 import { useDb } from '../support/db.ts';
+import { codeOf } from '../support/errors.ts';
 
 const admin: AuditContext = { actor: 'test', ip: '192.0.2.1', requestId: 'req-1' };
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatehouseError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a GatehouseError');
-}
 
 describe.each(backends)('directory on $name', (backend) => {
   const ctx = useDb(backend);

@@ -1,6 +1,5 @@
 import { describe, expect, test } from 'vitest';
 import { type AuditContext, queryAudit, verifyAudit } from '../../src/audit/audit.ts';
-import { GatehouseError } from '../../src/errors.ts';
 import { hasScope, SCOPES } from '../../src/tokens/scopes.ts';
 import {
   createToken,
@@ -13,18 +12,9 @@ import {
 } from '../../src/tokens/tokens.ts';
 import { backends } from '../support/backends.ts';
 import { useDb } from '../support/db.ts';
+import { codeOf } from '../support/errors.ts';
 
 const admin: AuditContext = { actor: 'test', ip: '192.0.2.1', requestId: 'req-1' };
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GatehouseError) return error.code;
-    throw error;
-  }
-  throw new Error('expected a GatehouseError');
-}
 
 test('scopes: admin implies every scope, the others only themselves', () => {
   for (const scope of SCOPES) {
