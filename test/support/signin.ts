@@ -87,7 +87,8 @@ export async function freshTotpCode(secret: string): Promise<string> {
   }
 }
 
-const hidden = (html: string, name: string) =>
+/** The value of a hidden form field in a page. */
+export const hidden = (html: string, name: string) =>
   new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(html)?.[1];
 
 /** Decodes the few entities views/html.ts writes. */
@@ -99,7 +100,8 @@ const decodeEntities = (text: string) =>
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
 
-function post(jar: CookieJar, url: string, fields: Record<string, string>): Promise<Response> {
+/** POSTs a form with the jar's cookies (no redirect following). */
+export function postForm(jar: CookieJar, url: string, fields: Record<string, string>): Promise<Response> {
   return jar.fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -134,7 +136,7 @@ export async function completeSignIn(
   };
   const prompt = hidden(page, 'prompt');
   if (prompt) fields['prompt'] = prompt;
-  response = await post(jar, `${base}/signin`, fields);
+  response = await postForm(jar, `${base}/signin`, fields);
 
   for (let steps = 0; steps < 6; steps++) {
     if (response.status !== 303) {
@@ -150,10 +152,10 @@ export async function completeSignIn(
     const csrf = hidden(page, 'csrf')!;
     if (path === '/signin/mfa') {
       if (!totpSecret) throw new Error(`${credentials.userName} has a second factor: pass totpSecret`);
-      response = await post(jar, `${base}/signin/mfa`, { csrf, code: await freshTotpCode(totpSecret) });
+      response = await postForm(jar, `${base}/signin/mfa`, { csrf, code: await freshTotpCode(totpSecret) });
     } else if (path === '/signin/enrol') {
       totpSecret = /id="totp-secret">([^<]+)</.exec(page)![1]!.replace(/\s+/g, '');
-      response = await post(jar, `${base}/signin/enrol`, {
+      response = await postForm(jar, `${base}/signin/enrol`, {
         csrf,
         device: hidden(page, 'device')!,
         code: await freshTotpCode(totpSecret),
@@ -171,7 +173,7 @@ export async function completeSignIn(
     } else {
       if (!credentials.newPassword)
         throw new Error(`${credentials.userName} must change the password: pass newPassword`);
-      response = await post(jar, `${base}/signin/password`, {
+      response = await postForm(jar, `${base}/signin/password`, {
         csrf,
         current: credentials.password,
         password: credentials.newPassword,
