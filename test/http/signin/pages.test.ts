@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { queryAudit } from '../../../src/audit/audit.ts';
+import { createGroup, findGroupByName } from '../../../src/directory/groups.ts';
+import { addMember } from '../../../src/directory/members.ts';
 import { disableUser } from '../../../src/directory/users.ts';
 import { safeReturnTo } from '../../../src/http/return-to.ts';
 import { appRouters } from '../../../src/http/routers.ts';
@@ -265,6 +267,29 @@ describe.each(backends)('sign-in pages on $name (MFA optional)', (backend) => {
     const ok = await change(PASSWORD, 'Brand-New-Lighthouse-77');
     expect(ok.status).toBe(303);
     expect(jar.cookies.has('gh_session')).toBe(true);
+  });
+
+  test('optional policy: administrators must still enrol, others sign in with a password alone', async () => {
+    const plain = await newUser();
+    const admin = await newUser();
+    await server.runtime.db.transaction(async (tx) => {
+      const admins =
+        (await findGroupByName(tx, 'gatehouse-admins')) ??
+        (await createGroup(tx, { actor: 'test' }, { name: 'gatehouse-admins' }));
+      await addMember(tx, { actor: 'test' }, admins.id, { userId: admin.id });
+    });
+    const plainAnswer = await submit(new CookieJar(), { username: plain.userName, password: PASSWORD });
+    expect(plainAnswer.headers.get('location')).toBe('/');
+    const adminAnswer = await submit(new CookieJar(), { username: admin.userName, password: PASSWORD });
+    expect(adminAnswer.headers.get('location')).toBe('/signin/enrol');
+    const signedIn = await signIn({ baseUrl: server.url, userName: admin.userName, password: PASSWORD });
+    expect(signedIn.totpSecret).toBeDefined();
+    const sessions = await queryAudit(server.runtime.db, {
+      action: 'session.create',
+      target: `user:${admin.id}`,
+      limit: 1,
+    });
+    expect(sessions[0]!.details).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: 'urn:gatehouse:acr:mfa' });
   });
 
   test('step pages without a sign-in in progress go back to /signin', async () => {
