@@ -22,6 +22,7 @@ import { endSession, listUserSessions } from '../../sessions/sessions.ts';
 import type { PortalSession } from '../../sessions/types.ts';
 import { csrfToken, readCheckedForm } from '../csrf.ts';
 import { seeOther, sendPage } from '../page.ts';
+import { pageErrors } from '../page-errors.ts';
 import { clearSessionCookie, currentSession } from '../portal-session.ts';
 import { qrSvg, signInContext } from '../signin-finish.ts';
 import { passwordProblems } from './signin-steps.ts';
@@ -42,6 +43,7 @@ const NOTICES: Record<string, string> = {
  */
 export function portalRoutes(runtime: Runtime): Router {
   const router = new Router();
+  router.use(pageErrors(runtime.log));
   const { db, keys } = runtime;
 
   /** The session and its user, or a redirect to sign in and come back to `returnTo`. */
@@ -70,7 +72,9 @@ export function portalRoutes(runtime: Runtime): Router {
     const view: PortalView = {
       csrf: csrfToken(runtime, ctx),
       ...(notice ? { notice } : {}),
-      ...(error ? { error } : {}),
+      ...(error || (required && devices.length === 0)
+        ? { error: error ?? 'A second factor is required for you: add an authenticator app now.' }
+        : {}),
       profile: {
         userName: user.userName,
         displayName: user.displayName,

@@ -17,6 +17,7 @@ import type { Runtime } from '../../runtime.ts';
 import { AMR_PASSWORD_OTP } from '../../sessions/assurance.ts';
 import { csrfToken, readCheckedForm } from '../csrf.ts';
 import { seeOther, sendPage } from '../page.ts';
+import { pageErrors } from '../page-errors.ts';
 import { finishSignIn, flowUser, qrSvg, STEP_PATHS, signInContext, stepOf } from '../signin-finish.ts';
 import { readFlow, type SignInFlow, saveFlow } from '../signin-flow.ts';
 import { SIGN_IN_FAILED } from './signin.ts';
@@ -31,6 +32,7 @@ const WRONG_CODE = 'That code did not work. Enter the code your app shows now (e
  */
 export function signInStepRoutes(runtime: Runtime): Router {
   const router = new Router();
+  router.use(pageErrors(runtime.log));
   const { db, keys } = runtime;
 
   /** The flow and its user, or a redirect to start again (expired, disabled meanwhile, …). */

@@ -292,6 +292,19 @@ describe.each(backends)('sign-in pages on $name (MFA optional)', (backend) => {
     expect(sessions[0]!.details).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: 'urn:gatehouse:acr:mfa' });
   });
 
+  test('errors of the pages are pages too: an over-large form is a 413 page, not JSON', async () => {
+    const jar = new CookieJar();
+    const form = await (await jar.fetch(`${server.url}/signin`)).text();
+    const response = await postForm(jar, `${server.url}/signin`, {
+      csrf: hidden(form, 'csrf')!,
+      username: 'x'.repeat(100_000),
+      password: PASSWORD,
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await response.text()).toContain('Too much data');
+  });
+
   test('step pages without a sign-in in progress go back to /signin', async () => {
     for (const path of ['/signin/mfa', '/signin/enrol', '/signin/password']) {
       const response = await fetch(`${server.url}${path}`, { redirect: 'manual' });
