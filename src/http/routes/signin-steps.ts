@@ -18,7 +18,8 @@ import { AMR_PASSWORD_OTP } from '../../sessions/assurance.ts';
 import { csrfToken, readCheckedForm } from '../csrf.ts';
 import { seeOther, sendPage } from '../page.ts';
 import { pageErrors } from '../page-errors.ts';
-import { finishSignIn, flowUser, qrSvg, STEP_PATHS, signInContext, stepOf } from '../signin-finish.ts';
+import { qrSvg } from '../qr.ts';
+import { finishSignIn, flowUser, STEP_PATHS, signInContext, stepOf } from '../signin-finish.ts';
 import { readFlow, type SignInFlow, saveFlow } from '../signin-flow.ts';
 import { SIGN_IN_FAILED } from './signin.ts';
 
