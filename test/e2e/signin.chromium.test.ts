@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { bootstrapRoot } from '../../src/directory/bootstrap.ts';
 import { appRouters } from '../../src/http/routers.ts';
-import { launchBrowser, screenshot, type TestBrowser } from '../support/browser.ts';
+import { browserUnavailable, launchBrowser, screenshot, type TestBrowser } from '../support/browser.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { createPasswordUser, freshTotpCode, signIn } from '../support/signin.ts';
 
@@ -10,7 +10,7 @@ import { createPasswordUser, freshTotpCode, signIn } from '../support/signin.ts'
  * first sign-in from the set-up link, with MFA enrolment, and a person's sign-in with password and
  * TOTP. Each page is kept as a screenshot in test-artifacts/.
  */
-describe('sign-in in Chromium', { timeout: 90_000 }, () => {
+describe.skipIf(!!browserUnavailable())('sign-in in Chromium', { timeout: 90_000 }, () => {
   let server: TestServer;
   let chromium: TestBrowser;
   beforeAll(async () => {
