@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { queryAudit } from '../../../src/audit/audit.ts';
 import { createGroup, findGroupByName } from '../../../src/directory/groups.ts';
 import { addMember } from '../../../src/directory/members.ts';
-import { disableUser } from '../../../src/directory/users.ts';
+import { deprovisionUser, disableUser } from '../../../src/directory/users.ts';
 import { safeReturnTo } from '../../../src/http/return-to.ts';
 import { appRouters } from '../../../src/http/routers.ts';
 import { backends } from '../../support/backends.ts';
@@ -191,6 +191,11 @@ describe.each(backends)('sign-in pages on $name (MFA optional)', (backend) => {
     const again = await submit(new CookieJar(), { username: u.userName, password: PASSWORD });
     expect(again.status).toBe(403);
     expect(await again.text()).toContain('disabled');
+    // Deprovisioned: gone, like an unknown name.
+    await server.runtime.db.transaction((tx) => deprovisionUser(tx, { actor: 'test' }, u.id));
+    const gone = await submit(new CookieJar(), { username: u.userName, password: PASSWORD });
+    expect(gone.status).toBe(401);
+    expect(alertOf(await gone.text())).toContain('did not work');
   });
 
   test('prompt=login signs in again with a session; the new session replaces the old one', async () => {
