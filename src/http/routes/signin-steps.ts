@@ -64,7 +64,11 @@ export function signInStepRoutes(runtime: Runtime): Router {
   }
 
   const mfaForm = (ctx: Context, status: number, flow: SignInFlow, error?: string) =>
-    sendPage(ctx, status, mfaPage({ csrf: csrfToken(runtime, ctx), userName: flow.userName, error }));
+    sendPage(
+      ctx,
+      status,
+      mfaPage({ csrf: csrfToken(runtime, ctx), userName: flow.userName, returnTo: flow.returnTo, error }),
+    );
 
   router.get('/signin/mfa', async (ctx) => {
     const loaded = await load(ctx, '/signin/mfa');
