@@ -1,7 +1,13 @@
 import { type Html, html } from './html.ts';
 
 /** The page frame shared by every server-rendered page: no script, one stylesheet. */
-export function page(options: { title: string; body: Html; head?: Html }): string {
+export function page(options: {
+  title: string;
+  body: Html;
+  wide?: boolean;
+  header?: Html;
+  head?: Html;
+}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -13,7 +19,8 @@ export function page(options: { title: string; body: Html; head?: Html }): strin
 ${options.head ?? ''}
 </head>
 <body>
-<main class="card">
+<main class="${options.wide ? 'card wide' : 'card'}">
+${options.header ?? ''}
 <h1>${options.title}</h1>
 ${options.body}
 </main>
