@@ -229,5 +229,12 @@ export function providerConfiguration(deps: ConfigurationDeps, jwks: { keys: Pri
       client.clientAuthMethod === 'none' &&
       client.redirectUris!.some((uri) => URL.parse(uri)?.origin === origin),
     renderError: pages.error,
+    // Outgoing calls (back-channel logout) go only to URIs an administrator registered, and
+    // internal applications on private addresses are the normal case: the provider's block of
+    // special-use addresses (aimed at dynamically registered clients) is left out.
+    fetch: (url, options) => {
+      const { dispatcher: _, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return fetch(url, rest);
+    },
   };
 }
