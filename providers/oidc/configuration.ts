@@ -70,6 +70,9 @@ export async function extendGrant(
   for (const [resource, scopes] of Object.entries(details.resourceScopes)) {
     const allowed = resource === api ? await grantableApiScopes(runtime, app, grant.accountId!, scopes) : [];
     if (allowed.length) grant.addResourceScope(resource, allowed.join(' '));
+    // What the person may not hold is refused, not asked again: the client gets the rest.
+    const refused = scopes.filter((s) => !allowed.includes(s));
+    if (refused.length) grant.rejectResourceScope(resource, refused.join(' '));
   }
 }
 

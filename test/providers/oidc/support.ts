@@ -125,6 +125,8 @@ export async function browse(
       continue;
     }
     const response = await jar.fetch(location);
+    if (process.env['BROWSE_DEBUG'])
+      console.log('BROWSE', response.status, location, response.headers.get('location'));
     if (response.status >= 300 && response.status < 400) {
       location = new URL(response.headers.get('location')!, location).href;
       continue;
