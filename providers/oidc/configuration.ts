@@ -54,7 +54,10 @@ export async function grantableApiScopes(
   if (!session?.mfa || session.userId !== accountId) return [];
   const user = await findUser(runtime.db, accountId);
   if (!user) return [];
-  return allowedApiScopes(requested, await personApiScopes(runtime.db, user));
+  return allowedApiScopes(
+    requested,
+    await personApiScopes(runtime.db, user, runtime.config.administrators.group),
+  );
 }
 
 /** Adds what was asked for to a grant (OIDC scopes, and the resource scopes the person may hold). */
