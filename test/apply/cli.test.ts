@@ -134,12 +134,12 @@ describe.each(kinds)('gatehouse apply on %s', (kind) => {
 
       writeFileSync(
         join(cwd, 'bad.yaml'),
-        'groups:\n  - { name: platform, members: [user:alice, user:dave] }\nclients: []\n',
+        'groups:\n  - { name: platform, members: [user:alice, user:dave] }\nwidgets: []\n',
       );
       const unknown = await run('-f', 'bad.yaml');
       expect([unknown.code, lines(unknown.stderr)]).toEqual([
         1,
-        ['gatehouse apply: bad.yaml:3: clients: unknown section "clients" (known: users, groups)'],
+        ['gatehouse apply: bad.yaml:3: widgets: unknown section "widgets" (known: users, groups, clients)'],
       ]);
       writeFileSync(
         join(cwd, 'bad.yaml'),
