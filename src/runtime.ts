@@ -7,6 +7,7 @@ import { checkMasterKey, ensureKeys, KEYS_CHANNEL, type KeyRing, openKeyRing } f
 import { loadMasterKey } from './keys/master-key.ts';
 import type { Logger } from './log.ts';
 import { createReadiness, type Readiness } from './readiness.ts';
+import { type RevocationNode, startRevocation } from './revocation/node.ts';
 import type { Db } from './store/db.ts';
 import { migrate, migrationStatus, readMigrations } from './store/migrate.ts';
 import { openDb } from './store/open.ts';
@@ -22,6 +23,8 @@ export interface Runtime {
   readiness: Readiness;
   /** Directory connectors from `connectors:` (built at start; they connect when first used). */
   connectors: Connector[];
+  /** This node's revocation set: every credential and token use is checked against it. */
+  revocation: RevocationNode;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,10 @@ export async function startRuntime(
     });
     for (const c of config.connectors) connectors.push(buildConnector(c));
 
+    const metrics = createMetrics(db);
+    const revocation = await startRevocation(db, config.revocation, log, metrics);
+    closers.push(() => revocation.close());
+
     const readiness = createReadiness();
     readiness.register('database', async () => {
       await db.query('select 1');
@@ -95,15 +102,17 @@ export async function startRuntime(
       keys.sealingKey();
       return undefined;
     });
+    readiness.register('revocation', () => revocation.problem());
     return {
       config,
       log,
       db,
       keys,
       masterKey: master.key,
-      metrics: createMetrics(db),
+      metrics,
       readiness,
       connectors,
+      revocation,
       close,
     };
   } catch (error) {

@@ -76,6 +76,13 @@ export const configSchema = z
         refreshInterval: duration.default(60_000),
       })
       .default({ rotationOverlap: 7 * 86_400_000, refreshInterval: 60_000 }),
+    revocation: z
+      .strictObject({
+        reconcileInterval: duration.default(5_000),
+        staleAfter: duration.default(30_000),
+        window: duration.default(13 * 3_600_000),
+      })
+      .default({ reconcileInterval: 5_000, staleAfter: 30_000, window: 13 * 3_600_000 }),
     sessions: z
       .strictObject({ idle: duration.default(3_600_000), absolute: duration.default(8 * 3_600_000) })
       .default({ idle: 3_600_000, absolute: 8 * 3_600_000 }),

@@ -103,6 +103,24 @@ export const settings: readonly Setting[] = [
     doc: 'how often a node re-reads the key ring (default 60s)',
   },
   {
+    path: 'revocation.reconcileInterval',
+    env: 'GATEHOUSE_REVOCATION_RECONCILE_INTERVAL',
+    type: 'duration',
+    doc: 'how often a node re-reads revocations from the tables, besides NOTIFY (default 5s)',
+  },
+  {
+    path: 'revocation.staleAfter',
+    env: 'GATEHOUSE_REVOCATION_STALE_AFTER',
+    type: 'duration',
+    doc: 'a node that could not reconcile for this long refuses credentials and is not ready (default 30s)',
+  },
+  {
+    path: 'revocation.window',
+    env: 'GATEHOUSE_REVOCATION_WINDOW',
+    type: 'duration',
+    doc: 'how far back revocations are kept in memory: at least the longest credential lifetime (default 13h)',
+  },
+  {
     path: 'sessions.idle',
     env: 'GATEHOUSE_SESSIONS_IDLE',
     type: 'duration',

@@ -58,7 +58,7 @@ describe.each(backends)('HTTP server on $name', (backend) => {
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({
       status: 'ready',
-      checks: { database: 'ok', migrations: 'ok', keys: 'ok' },
+      checks: { database: 'ok', migrations: 'ok', keys: 'ok', revocation: 'ok' },
     });
   });
 
