@@ -334,8 +334,10 @@ groups:
           ],
         ],
         [
-          'users: []\naccounts:\n  - { id: "111122223333" }\n',
-          ['state.yaml:2: accounts: unknown section "accounts" (known: users, groups)'],
+          'users: []\napplications:\n  - { name: Grafana }\n',
+          [
+            'state.yaml:2: applications: unknown section "applications" (known: users, groups, accounts, policies, permissionSets, assignments)',
+          ],
         ],
         [
           'users:\n  - { userName: alice }\n  - { userName: Alice }\n',
