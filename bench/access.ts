@@ -180,7 +180,9 @@ async function post(
 
 const verifyRate = inProcess();
 if (process.argv.includes('--in-process')) {
-  console.log(`verify + revocation + decision, in process, one core: ${Math.round(verifyRate).toLocaleString('en-US')}/s`);
+  console.log(
+    `verify + revocation + decision, in process, one core: ${Math.round(verifyRate).toLocaleString('en-US')}/s`,
+  );
   process.exit(0);
 }
 
