@@ -203,6 +203,12 @@ describe.each(backends)('access API on $name', (backend) => {
     } finally {
       await library.close();
     }
+    const metrics = await (await fetch(`${api.server.url}/metrics`)).text();
+    expect(metrics).toMatch(/gatehouse_credentials_issued_total\{outcome="issued"\} [1-9]/);
+    expect(metrics).toMatch(/gatehouse_credentials_verifications_total\{outcome="allow"\} [1-9]/);
+    expect(metrics).toMatch(
+      /gatehouse_http_requests_total\{method="POST",route="\/api\/v1\/authorize",status="200"\} [1-9]/,
+    );
     const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
     expect(existsSync(new URL(`../../../${pkg.exports['./verifier']}`, import.meta.url))).toBe(true);
 
