@@ -3,6 +3,7 @@ import { oidcFrontDoor } from '../../providers/oidc/index.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
 import { assetRoutes } from './routes/assets.ts';
+import { authorizeFastRoute, type FastRoute } from './routes/authorize-fast.ts';
 import { portalRoutes } from './routes/portal.ts';
 import { setupRoutes } from './routes/setup.ts';
 import { signInRoutes } from './routes/signin.ts';
@@ -20,4 +21,9 @@ export function appRouters(runtime: Runtime): Router[] {
     ...apiRoutes(runtime, { extraVerifiers: [oidc.apiVerifier] }),
     oidc.router,
   ];
+}
+
+/** Routes answered before the middleware stack: only hot, self-contained ones. */
+export function appFastRoutes(runtime: Runtime): FastRoute[] {
+  return [authorizeFastRoute(runtime)];
 }
