@@ -90,6 +90,7 @@ export const configSchema = z
         requireClasses: z.number().int().min(0).max(4).default(3),
       })
       .default({ minLength: 12, maxAge: 90 * 86_400_000, history: 5, requireClasses: 3 }),
+    saml: z.strictObject({ clockSkew: duration.default(180_000) }).default({ clockSkew: 180_000 }),
     connectors,
   })
   .transform((config) => ({
