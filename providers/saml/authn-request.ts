@@ -1,4 +1,5 @@
 import { deflateRawSync } from 'node:zlib';
+import { DOMParser } from '@xmldom/xmldom';
 import * as samlify from 'samlify';
 import type { Application } from '../../src/apps/apps.ts';
 import { findSamlApplication } from '../../src/apps/apps.ts';
@@ -37,6 +38,44 @@ function first(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+const ROOT_ATTRIBUTES = [
+  'ID',
+  'Version',
+  'IssueInstant',
+  'Destination',
+  'AssertionConsumerServiceURL',
+  'AssertionConsumerServiceIndex',
+  'ProtocolBinding',
+  'ForceAuthn',
+  'IsPassive',
+  'InResponseTo',
+] as const;
+
+/** The root element's attributes by their XML names, read with xmldom (entities are never expanded). */
+function rootAttributes(
+  xml: string,
+  root: string,
+): Record<(typeof ROOT_ATTRIBUTES)[number], string | undefined> {
+  let element: ReturnType<DOMParser['parseFromString']>['documentElement'] | null = null;
+  try {
+    element = new DOMParser({ errorHandler: () => {} }).parseFromString(xml, 'text/xml').documentElement;
+  } catch {
+    element = null;
+  }
+  if (
+    !element ||
+    element.localName !== root ||
+    element.namespaceURI !== 'urn:oasis:names:tc:SAML:2.0:protocol'
+  )
+    throw fail('wrong_message', `expected a ${root}`);
+  return Object.fromEntries(
+    ROOT_ATTRIBUTES.map((name) => [
+      name,
+      element.hasAttribute(name) ? element.getAttribute(name)! : undefined,
+    ]),
+  ) as Record<(typeof ROOT_ATTRIBUTES)[number], string | undefined>;
+}
+
 /** Attributes of the root element and a few children, read before anything is trusted. */
 export function peekMessage(xml: string, root: 'AuthnRequest' | 'LogoutRequest' | 'LogoutResponse') {
   screenXml(xml);
@@ -47,18 +86,7 @@ export function peekMessage(xml: string, root: 'AuthnRequest' | 'LogoutRequest' 
       {
         key: 'root',
         localPath: [root],
-        attributes: [
-          'ID',
-          'Version',
-          'IssueInstant',
-          'Destination',
-          'AssertionConsumerServiceURL',
-          'AssertionConsumerServiceIndex',
-          'ProtocolBinding',
-          'ForceAuthn',
-          'IsPassive',
-          'InResponseTo',
-        ],
+        attributes: [...ROOT_ATTRIBUTES],
       },
       { key: 'issuer', localPath: [root, 'Issuer'], attributes: [] },
       { key: 'sigRef', localPath: [root, 'Signature', 'SignedInfo', 'Reference'], attributes: ['URI'] },
@@ -79,8 +107,8 @@ export function peekMessage(xml: string, root: 'AuthnRequest' | 'LogoutRequest' 
   } catch {
     throw fail('malformed', 'not a well-formed SAML message');
   }
-  const attrs = (found['root'] ?? undefined) as Record<string, string | undefined> | undefined;
-  if (!attrs?.['ID']) throw fail('wrong_message', `expected a ${root}`);
+  const attrs = rootAttributes(xml, root);
+  if (!attrs.ID) throw fail('wrong_message', `expected a ${root}`);
   return {
     attrs,
     issuer: first(found['issuer'])?.trim(),
