@@ -3,7 +3,7 @@ import { deflateRawSync } from 'node:zlib';
 import * as samlify from 'samlify';
 import type { SamlSettings } from '../../src/apps/saml-settings.ts';
 import type { KeyRing } from '../../src/keys/keyring.ts';
-import { currentCredential, pemCertificate } from './certificates.ts';
+import { currentCredential } from './certificates.ts';
 import { type IdpEndpoints, SIGNATURE_ALGORITHMS } from './entities.ts';
 
 /** A message on its way to an SP: a URL to redirect to, or a form to post. */
@@ -46,7 +46,7 @@ export function deliver(
     rawSamlMessage: message.xml,
     isMessageSigned: true,
     privateKey: credential.privateKeyPem,
-    signingCert: pemCertificate(credential.certificate),
+    signingCert: credential.certificate,
     signatureAlgorithm: SIGNATURE_ALGORITHMS[alg],
     isBase64Output: true,
     signatureConfig: {

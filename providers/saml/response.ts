@@ -136,36 +136,14 @@ export async function buildSamlResponse(
   return { id, base64: result.context };
 }
 
-/** An error answer (NoPassive, RequestDenied, …) to a verified request: signed, no assertion. */
-export function buildErrorResponse(
-  keys: KeyRing,
+/** An error answer (NoPassive, RequestDenied, …) to a verified request: no assertion; outbound.ts signs it. */
+export function errorResponseXml(
   endpoints: IdpEndpoints,
-  settings: SamlSettings,
   to: Addressee,
   status: { code: string; second?: string; message?: string },
   now = new Date(),
-): { id: string; base64: string } {
-  const id = newMessageId();
-  const raw = responseXml(endpoints, id, to, status, '', now);
-  const signed = samlify.SamlLib.constructSAMLSignature({
-    rawSamlMessage: raw,
-    isMessageSigned: true,
-    privateKey: idpEntity(keys, endpoints, { sp: settings }).entitySetting.privateKey!,
-    signingCert: idpEntity(keys, endpoints).entityMeta.getX509Certificate('signing') as string,
-    signatureAlgorithm: (samlify.Constants.algorithms.signature as Record<string, string>)[
-      settings.signatureAlgorithm === 'rsa-sha512'
-        ? 'RSA_SHA512'
-        : settings.signatureAlgorithm === 'rsa-sha1'
-          ? 'RSA_SHA1'
-          : 'RSA_SHA256'
-    ]!,
-    isBase64Output: true,
-    signatureConfig: {
-      prefix: 'ds',
-      location: { reference: "/*[local-name(.)='Response']/*[local-name(.)='Issuer']", action: 'after' },
-    },
-  } as Parameters<typeof samlify.SamlLib.constructSAMLSignature>[0]);
-  return { id, base64: signed };
+): string {
+  return responseXml(endpoints, newMessageId(), to, status, '', now);
 }
 
 export { BindingNamespace };

@@ -20,7 +20,7 @@ import { decodePost, decodeRedirect, type Inbound } from './decode.ts';
 import { idpEndpoints, idpMetadata } from './entities.ts';
 import { logoutRequestXml, logoutResponseXml } from './logout-messages.ts';
 import { type Delivery, deliver } from './outbound.ts';
-import { buildErrorResponse, buildSamlResponse, STATUS } from './response.ts';
+import { buildSamlResponse, errorResponseXml, STATUS } from './response.ts';
 
 /** The portal session as the SAML front door needs it (src/http/portal-session.ts provides it). */
 export interface SamlSession {
@@ -201,21 +201,18 @@ export function samlRoutes(runtime: Runtime, options: SamlOptions): Router {
     request: LoginRequest,
     status: { code: string; second?: string; message?: string },
   ): Delivery => {
-    const response = buildErrorResponse(
-      keys,
+    const xml = errorResponseXml(
       endpoints,
-      settings,
       { acsUrl: request.acsUrl, inResponseTo: request.requestId },
       status,
     );
-    return {
-      kind: 'post',
-      action: request.acsUrl,
-      fields: {
-        SAMLResponse: response.base64,
-        ...(request.relayState ? { RelayState: request.relayState } : {}),
-      },
-    };
+    return deliver(
+      keys,
+      endpoints,
+      settings,
+      { param: 'SAMLResponse', xml, relayState: request.relayState },
+      { url: request.acsUrl, binding: 'post' },
+    );
   };
 
   const sso = async (ctx: Context, read: () => Promise<Inbound>) => {
