@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { createApplicationSchema, updateApplicationSchema } from '../../apps/schemas.ts';
 import {
   createGroupSchema,
   createUserSchema,
@@ -34,6 +35,8 @@ export const userUpdateBody = request('UserUpdate', updateUserSchema);
 export const groupCreateBody = request('GroupCreate', createGroupSchema);
 export const groupUpdateBody = request('GroupUpdate', updateGroupSchema);
 export const tokenCreateBody = request('TokenCreate', createTokenSchema);
+export const applicationCreateBody = request('ApplicationCreate', createApplicationSchema);
+export const applicationUpdateBody = request('ApplicationUpdate', updateApplicationSchema);
 export const passwordResetBody = request(
   'PasswordReset',
   z.strictObject({
@@ -337,3 +340,36 @@ export const syncRequestBody = request(
   }),
 );
 export const syncResultResponse = response('SyncResult', z.strictObject({ runs: z.array(syncRun) }));
+
+export const applicationResponse = response(
+  'Application',
+  z.strictObject({
+    id,
+    name: z.string(),
+    type: z.enum(['saml', 'oidc']),
+    label: z.string().nullable(),
+    logoUrl: z.string().nullable(),
+    oidcClientId: z.string().nullable(),
+    saml: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe('the service provider settings, defaults filled in (the shape of ApplicationCreate.saml)'),
+    version: z.number().int().describe('increases with every change; the ETag is W/"<version>"'),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  }),
+);
+
+export const applicationListResponse = response(
+  'ApplicationList',
+  z.strictObject({ applications: z.array(applicationResponse) }),
+);
+
+export const assignmentListResponse = response(
+  'ApplicationAssignments',
+  z.strictObject({
+    assignments: z.array(
+      z.strictObject({ type: z.enum(['user', 'group']), id, name: z.string(), since: timestamp }),
+    ),
+  }),
+);
