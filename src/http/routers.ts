@@ -1,6 +1,8 @@
 import type Router from '@koa/router';
+import { samlRoutes } from '../../providers/saml/routes.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
+import { currentSession, endSession } from './portal-session.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { portalRoutes } from './routes/portal.ts';
 import { setupRoutes } from './routes/setup.ts';
@@ -15,6 +17,12 @@ export function appRouters(runtime: Runtime): Router[] {
     signInRoutes(runtime),
     signInStepRoutes(runtime),
     portalRoutes(runtime),
+    samlRoutes(runtime, {
+      sessions: {
+        current: (ctx) => currentSession(runtime, ctx),
+        end: (ctx) => endSession(runtime, ctx, 'logout'),
+      },
+    }),
     ...apiRoutes(runtime),
   ];
 }

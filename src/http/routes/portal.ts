@@ -3,6 +3,8 @@ import type { Context } from 'koa';
 import { errorPage } from '../../../views/errors.ts';
 import { type PortalView, portalPage } from '../../../views/portal.ts';
 import { changePasswordPage, enrolPage, recoveryCodesPage } from '../../../views/signin.ts';
+import { listUserApplications } from '../../apps/assignments.ts';
+import { launchLinks } from '../../apps/portal.ts';
 import {
   confirmTotpEnrolment,
   hasSecondFactor,
@@ -61,13 +63,14 @@ export function portalRoutes(runtime: Runtime): Router {
 
   async function render(ctx: Context, session: PortalSession, user: User, status = 200, error?: string) {
     const notice = NOTICES[String(ctx.query['notice'] ?? '')];
-    const [groups, devices, left, required, admin, sessions] = await Promise.all([
+    const [groups, devices, left, required, admin, sessions, applications] = await Promise.all([
       effectiveGroups(db, user.id),
       listTotpDevices(db, user.id),
       remainingRecoveryCodes(db, user.id),
       mfaRequired(db, runtime.config, user),
       isAdministrator(db, user, runtime.config.administrators.group),
       listUserSessions(db, user.id, runtime.config.sessions),
+      listUserApplications(db, user.id),
     ]);
     const view: PortalView = {
       csrf: csrfToken(runtime, ctx),
@@ -89,7 +92,7 @@ export function portalRoutes(runtime: Runtime): Router {
       canChangePassword: user.source === 'builtin',
       sessions: sessions.map((s) => ({ ...s, current: s.id === session.id })),
       accounts: [],
-      applications: [],
+      applications: launchLinks(applications).map((app) => ({ name: app.name, href: app.href })),
     };
     sendPage(ctx, status, portalPage(view));
   }
