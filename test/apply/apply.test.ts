@@ -335,7 +335,7 @@ groups:
         ],
         [
           'users: []\naccounts:\n  - { id: "111122223333" }\n',
-          ['state.yaml:2: accounts: unknown section "accounts" (known: users, groups)'],
+          ['state.yaml:2: accounts: unknown section "accounts" (known: users, groups, applications)'],
         ],
         [
           'users:\n  - { userName: alice }\n  - { userName: Alice }\n',
