@@ -389,7 +389,7 @@ groups:
           ],
         ],
         ['users:\n', ['state.yaml:1: users: expected a list, got nothing']],
-        ['- a\n- b\n', ['state.yaml:1: expected a mapping of sections (users, groups)']],
+        ['- a\n- b\n', ['state.yaml:1: expected a mapping of sections (users, groups, applications)']],
         [
           'users:\n  - { userName: a\n',
           ['state.yaml:3: Flow map in block collection must be sufficiently indented and end with a }'],
