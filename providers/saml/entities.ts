@@ -46,6 +46,38 @@ export function idpEntity(
   endpoints: IdpEndpoints,
   options: { sp?: SamlSettings; verifyRequests?: boolean; metadata?: boolean } = {},
 ): samlify.IdentityProviderInstance {
+  const key = JSON.stringify([
+    options.metadata ? keys.verificationKeys('RS256').map((k) => k.kid) : keys.signingKey('RS256').kid,
+    endpoints,
+    options.sp?.signatureAlgorithm,
+    options.sp?.encryptAssertion,
+    options.verifyRequests,
+    options.metadata,
+  ]);
+  return memo(idpCache, key, () => buildIdpEntity(keys, endpoints, options));
+}
+
+// samlify builds (and parses) a metadata document for every entity it constructs, ~30 ms each:
+// entities are kept, keyed by everything they are built from (a key rotation or a settings
+// change makes a new key). Bounded: cleared when it grows past the limit.
+const idpCache = new Map<string, samlify.IdentityProviderInstance>();
+const spCache = new Map<string, samlify.ServiceProviderInstance>();
+const CACHE_LIMIT = 1000;
+function memo<T>(cache: Map<string, T>, key: string, build: () => T): T {
+  let found = cache.get(key);
+  if (!found) {
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    found = build();
+    cache.set(key, found);
+  }
+  return found;
+}
+
+function buildIdpEntity(
+  keys: KeyRing,
+  endpoints: IdpEndpoints,
+  options: { sp?: SamlSettings; verifyRequests?: boolean; metadata?: boolean },
+): samlify.IdentityProviderInstance {
   installSchemaValidator();
   const current = currentCredential(keys, endpoints.entityId);
   const certificates = options.metadata
@@ -71,6 +103,10 @@ export function idpEntity(
 
 /** A registered SP as samlify sees it (built from the stored settings, never from the request). */
 export function spEntity(settings: SamlSettings): samlify.ServiceProviderInstance {
+  return memo(spCache, JSON.stringify(settings), () => buildSpEntity(settings));
+}
+
+function buildSpEntity(settings: SamlSettings): samlify.ServiceProviderInstance {
   installSchemaValidator();
   return samlify.ServiceProvider({
     entityID: settings.entityId,
