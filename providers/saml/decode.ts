@@ -22,6 +22,14 @@ const MAX_ENCODED = 96 * 1024;
 
 const invalid = (code: string, message: string) => new GatehouseError('invalid', `saml.${code}`, message);
 
+/** SAML bindings say 80 bytes; SPs send longer ones (URLs), so the limit is generous, but there is one. */
+const MAX_RELAY_STATE = 2048;
+function relayState(value: string | undefined): string | undefined {
+  if (value !== undefined && value.length > MAX_RELAY_STATE)
+    throw invalid('relay_state_too_long', 'RelayState too long');
+  return value;
+}
+
 function base64(text: string): Buffer {
   const compact = text.replace(/[\r\n\t ]/g, '');
   if (compact.length > MAX_ENCODED) throw invalid('too_large', 'SAML message too large');
@@ -75,7 +83,7 @@ export function decodeRedirect(rawQuery: string): Inbound {
     binding: 'redirect',
     param,
     xml: xml.toString('utf8'),
-    relayState: value('RelayState'),
+    relayState: relayState(value('RelayState')),
     sigAlg,
     signature,
     octetString: signature ? signedParams.map((k) => `${k}=${raw.get(k)}`).join('&') : undefined,
@@ -96,7 +104,7 @@ export function decodePost(form: URLSearchParams): Inbound {
     binding: 'post',
     param,
     xml: xml.toString('utf8'),
-    relayState: form.get('RelayState') ?? undefined,
+    relayState: relayState(form.get('RelayState') ?? undefined),
     sigAlg: undefined,
     signature: undefined,
     octetString: undefined,

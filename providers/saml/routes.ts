@@ -368,7 +368,16 @@ export function samlRoutes(runtime: Runtime, options: SamlOptions): Router {
           'saml.no_slo',
           'no logout endpoint is registered for this service provider',
         );
-      const session = await options.sessions.current(ctx);
+      const current = await options.sessions.current(ctx);
+      // Only an SP this session signed in to, naming the subject it was given, ends the session: a
+      // LogoutRequest made up by another page (or another SP) must not sign the person out.
+      const participant = current
+        ? await db.query(
+            'select 1 from saml_session_participants where portal_session_id = $1 and application_id = $2 and name_id = $3',
+            [current.id, app.id, peek.nameId ?? ''],
+          )
+        : undefined;
+      const session = participant?.rows.length ? current : undefined;
       const logoutId = randomBytes(16).toString('base64url');
       if (session) {
         await db.query(
@@ -384,7 +393,7 @@ export function samlRoutes(runtime: Runtime, options: SamlOptions): Router {
         });
         return continueLogout(ctx, logoutId);
       }
-      // No session here (ended already): answer at once.
+      // No session of this SP here (ended already, or never signed in through it): answer at once.
       const xml = logoutResponseXml(endpoints, app.saml.slo.url, peek.attrs['ID']!);
       return send(
         ctx,

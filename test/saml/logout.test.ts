@@ -71,4 +71,33 @@ describe('SAML single logout with node-saml SPs', () => {
     const { rows } = await idp.server.runtime.db.query('select 1 from saml_session_participants');
     expect(rows).toHaveLength(0);
   });
+
+  test('a LogoutRequest from an SP this session did not use does not end it', async () => {
+    const user = await idp.user('max');
+    await idp.app(
+      'Logout C',
+      {
+        entityId: 'https://c.test',
+        acs: [{ url: 'https://c.test/acs' }],
+        slo: { url: 'https://c.test/slo', binding: 'redirect' },
+      },
+      undefined,
+    );
+    const spC = idp.sp({
+      issuer: 'https://c.test',
+      callbackUrl: 'https://c.test/acs',
+      logoutUrl: idp.endpoints.slo,
+    });
+    const cookie = idp.sessions.signIn(user.id);
+    const profile = {
+      issuer: 'https://c.test',
+      nameID: 'max@example.com',
+      nameIDFormat: 'urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress',
+      sessionIndex: '_x',
+    };
+    const answer = await fetchRaw(idp.local(await spC.getLogoutUrlAsync(profile, '', {})), { cookie });
+    expect(answer.status).toBe(302);
+    expect(answer.headers.get('location')).toMatch(/^https:\/\/c\.test\/slo\?SAMLResponse=/);
+    expect(idp.sessions.has(cookie)).toBe(true);
+  });
 });
