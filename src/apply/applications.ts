@@ -137,7 +137,7 @@ export const applicationsSection: Section<ApplicationEntry> = {
     const users = new Set(context.declared(usersSection)?.map((u) => u.userName.toLowerCase()));
     const groups = new Set(context.declared(groupsSection)?.map((g) => g.name.toLowerCase()));
     const problems: Problem[] = [];
-    entries.forEach((entry, i) =>
+    entries.forEach((entry, i) => {
       entry.assignments?.forEach((p, j) => {
         const known =
           p.kind === 'user'
@@ -145,8 +145,8 @@ export const applicationsSection: Section<ApplicationEntry> = {
             : directory.groupByName(p.name, groupSource(p)) ||
               (p.kind === 'group' && groups.has(p.name.toLowerCase()));
         if (!known) problems.push({ path: [i, 'assignments', j], message: `unknown ${formatPrincipal(p)}` });
-      }),
-    );
+      });
+    });
     if (problems.length) return { changes: [], problems };
 
     const changes: Change[] = [];
