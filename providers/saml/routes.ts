@@ -170,6 +170,12 @@ export function samlRoutes(runtime: Runtime, options: SamlOptions): Router {
       },
     );
     await db.transaction(async (tx) => {
+      // Sessions end in many ways (sign-out, limits, revocation); what they signed in to is
+      // forgotten once no session can be that old.
+      await tx.query(
+        "delete from saml_session_participants where created_at < now() - $1 * interval '1 millisecond'",
+        [config.sessions.absolute],
+      );
       await tx.query(
         `insert into saml_session_participants (portal_session_id, application_id, user_id, name_id, name_id_format, session_index)
          values ($1, $2, $3, $4, $5, $6)
@@ -381,7 +387,8 @@ export function samlRoutes(runtime: Runtime, options: SamlOptions): Router {
       const logoutId = randomBytes(16).toString('base64url');
       if (session) {
         await db.query(
-          `insert into saml_logouts (id, portal_session_id, origin_application_id, origin_request_id, origin_relay_state)
+          `with purge as (delete from saml_logouts where created_at < now() - interval '1 hour')
+           insert into saml_logouts (id, portal_session_id, origin_application_id, origin_request_id, origin_relay_state)
            values ($1, $2, $3, $4, $5)`,
           [logoutId, session.id, app.id, peek.attrs['ID'], inbound.relayState ?? null],
         );

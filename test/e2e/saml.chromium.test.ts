@@ -87,8 +87,8 @@ describe('SAML sign-in in Chromium', () => {
     await server?.stop();
   });
 
-  async function signInThroughSp(userName: string) {
-    const context = await chromium.browser.newContext();
+  async function signInThroughSp(userName: string, javaScriptEnabled = true) {
+    const context = await chromium.browser.newContext({ javaScriptEnabled });
     const page = await context.newPage();
     await page.goto(await saml.getAuthorizeUrlAsync('', undefined, {}));
     await page.waitForURL(/\/signin\?/);
@@ -115,6 +115,16 @@ describe('SAML sign-in in Chromium', () => {
       "select outcome from audit_log where action = 'application.access' order by seq desc limit 1",
     );
     expect(rows[0]?.outcome).toBe('denied');
+    await context.close();
+  });
+
+  test('without JavaScript, the Continue button delivers the response', async () => {
+    const { context, page } = await signInThroughSp('alice', false);
+    await page.waitForSelector('form#saml button[type=submit]');
+    await screenshot(page, 'saml-03-no-javascript');
+    await page.click('form#saml button[type=submit]');
+    await page.waitForSelector('#who');
+    expect(await page.textContent('#who')).toBe('Signed in as alice@example.com');
     await context.close();
   });
 });
