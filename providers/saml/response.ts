@@ -1,11 +1,8 @@
-import * as samlify from 'samlify';
 import type { Application } from '../../src/apps/apps.ts';
 import type { NameId } from '../../src/apps/name-id.ts';
 import type { SamlSettings } from '../../src/apps/saml-settings.ts';
 import type { KeyRing } from '../../src/keys/keyring.ts';
 import { type IdpEndpoints, idpEntity, newMessageId, spEntity } from './entities.ts';
-
-const { BindingNamespace } = samlify.Constants;
 
 export const STATUS = {
   success: 'urn:oasis:names:tc:SAML:2.0:status:Success',
@@ -145,5 +142,3 @@ export function errorResponseXml(
 ): string {
   return responseXml(endpoints, newMessageId(), to, status, '', now);
 }
-
-export { BindingNamespace };

@@ -12,6 +12,7 @@ import { getUser } from '../../src/directory/users.ts';
 import { GatehouseError, isGatehouseError } from '../../src/errors.ts';
 import { readForm } from '../../src/http/body.ts';
 import { STATUS_BY_KIND } from '../../src/http/errors.ts';
+import { pageErrors } from '../../src/http/page-errors.ts';
 import { deriveKey, seal, unseal } from '../../src/keys/seal.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { accessDeniedPage, autoPostPage, samlErrorPage, signedOutPage } from '../../views/saml.ts';
@@ -51,6 +52,8 @@ const RESUME_TTL_MS = 15 * 60_000;
  */
 export function samlRoutes(runtime: Runtime, options: SamlOptions): Router {
   const router = new Router({ prefix: '/saml' });
+  // Anything unexpected (a database outage…) is a page too, never JSON in the middle of a sign-in.
+  router.use(pageErrors(runtime.log));
   const { db, keys, config } = runtime;
   const endpoints = idpEndpoints(config.url);
   const persistentKey = deriveKey(runtime.masterKey, 'saml-persistent-nameid');
