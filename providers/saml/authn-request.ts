@@ -9,7 +9,7 @@ import type { KeyRing } from '../../src/keys/keyring.ts';
 import type { Queryable } from '../../src/store/db.ts';
 import type { Inbound } from './decode.ts';
 import { type IdpEndpoints, idpEntity, SHA1_URIS, spEntity } from './entities.ts';
-import { screenXml } from './schema.ts';
+import { screenXml } from './xml-screen.ts';
 
 const { BindingNamespace } = samlify.Constants;
 

@@ -1,6 +1,6 @@
 import { inflateRawSync } from 'node:zlib';
 import { GatehouseError } from '../../src/errors.ts';
-import { MAX_XML_BYTES } from './schema.ts';
+import { MAX_XML_BYTES } from './xml-screen.ts';
 
 export type Binding = 'redirect' | 'post';
 export type MessageParam = 'SAMLRequest' | 'SAMLResponse';

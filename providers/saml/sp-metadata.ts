@@ -2,7 +2,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import type { NameIdFormat, SamlSettingsInput } from '../../src/apps/saml-settings.ts';
 import { NAME_ID_FORMAT_URNS } from '../../src/apps/saml-settings.ts';
 import { GatehouseError } from '../../src/errors.ts';
-import { screenXml } from './schema.ts';
+import { screenXml } from './xml-screen.ts';
 
 const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const DS = 'http://www.w3.org/2000/09/xmldsig#';

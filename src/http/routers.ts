@@ -1,5 +1,5 @@
 import type Router from '@koa/router';
-import { samlRoutes } from '../../providers/saml/routes.ts';
+import { lazySamlRoutes } from '../../providers/saml/lazy.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
 import { currentSession, endSession } from './portal-session.ts';
@@ -17,7 +17,7 @@ export function appRouters(runtime: Runtime): Router[] {
     signInRoutes(runtime),
     signInStepRoutes(runtime),
     portalRoutes(runtime),
-    samlRoutes(runtime, {
+    lazySamlRoutes(runtime, {
       sessions: {
         current: (ctx) => currentSession(runtime, ctx),
         end: (ctx) => endSession(runtime, ctx, 'logout'),
