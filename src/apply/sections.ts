@@ -1,4 +1,5 @@
 import { accountsSection } from './accounts.ts';
+import { applicationsSection } from './applications.ts';
 import { assignmentsSection } from './assignments.ts';
 import { clientsSection } from './clients.ts';
 import { groupsSection } from './groups.ts';
@@ -19,4 +20,5 @@ export const sections: readonly Section<unknown>[] = [
   permissionSetsSection,
   assignmentsSection,
   clientsSection,
+  applicationsSection,
 ] as readonly Section<unknown>[];

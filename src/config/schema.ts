@@ -114,6 +114,7 @@ export const configSchema = z
         refreshTokenTtl: 14 * 86_400_000,
         cleanupInterval: 600_000,
       }),
+    saml: z.strictObject({ clockSkew: duration.default(180_000) }).default({ clockSkew: 180_000 }),
     connectors,
   })
   .transform((config) => ({

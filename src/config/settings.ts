@@ -139,6 +139,12 @@ export const settings: readonly Setting[] = [
     doc: 'required | optional (administrators: always required)',
   },
   {
+    path: 'saml.clockSkew',
+    env: 'GATEHOUSE_SAML_CLOCK_SKEW',
+    type: 'duration',
+    doc: 'how far a SAML request IssueInstant may be from our clock (default 3m)',
+  },
+  {
     path: 'administrators.group',
     env: 'GATEHOUSE_ADMINISTRATORS_GROUP',
     type: 'string',

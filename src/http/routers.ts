@@ -1,7 +1,9 @@
 import type Router from '@koa/router';
 import { oidcFrontDoor } from '../../providers/oidc/index.ts';
+import { lazySamlRoutes } from '../../providers/saml/lazy.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
+import { currentSession, endSession } from './portal-session.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { authorizeFastRoute, type FastRoute } from './routes/authorize-fast.ts';
 import { portalRoutes } from './routes/portal.ts';
@@ -18,6 +20,12 @@ export function appRouters(runtime: Runtime): Router[] {
     signInRoutes(runtime),
     signInStepRoutes(runtime),
     portalRoutes(runtime),
+    lazySamlRoutes(runtime, {
+      sessions: {
+        current: (ctx) => currentSession(runtime, ctx),
+        end: (ctx) => endSession(runtime, ctx, 'logout'),
+      },
+    }),
     ...apiRoutes(runtime, { extraVerifiers: [oidc.apiVerifier] }),
     oidc.router,
   ];

@@ -334,9 +334,9 @@ groups:
           ],
         ],
         [
-          'users: []\napplications:\n  - { name: Grafana }\n',
+          'users: []\nwidgets:\n  - { name: Grafana }\n',
           [
-            'state.yaml:2: applications: unknown section "applications" (known: users, groups, accounts, policies, permissionSets, assignments, clients)',
+            'state.yaml:2: widgets: unknown section "widgets" (known: users, groups, accounts, policies, permissionSets, assignments, clients, applications)',
           ],
         ],
         [
@@ -394,7 +394,7 @@ groups:
         [
           '- a\n- b\n',
           [
-            'state.yaml:1: expected a mapping of sections (users, groups, accounts, policies, permissionSets, assignments)',
+            'state.yaml:1: expected a mapping of sections (users, groups, accounts, policies, permissionSets, assignments, clients, applications)',
           ],
         ],
         [

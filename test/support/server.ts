@@ -43,6 +43,8 @@ export async function startTestServer(options: {
   fast?: (runtime: Runtime) => FastRoute[];
   /** gatehouse.yaml contents (settings that exist only in the file, such as connectors). */
   yaml?: string;
+  /** Listen on this port (0: any free one); with `GATEHOUSE_URL` naming it, public URLs are reachable. */
+  port?: number;
 }): Promise<TestServer> {
   const database = options.backend === 'postgres' ? await createTestDatabase() : undefined;
   const env = {
@@ -57,7 +59,7 @@ export async function startTestServer(options: {
   const logs = logCapture();
   const runtime = await startRuntime(config, createLogger('debug', logs.stream));
   const server = createServer(createHandler(runtime, options.routers?.(runtime) ?? [], options.fast)).listen(
-    0,
+    options.port ?? 0,
     '127.0.0.1',
   );
   await new Promise((resolve) => server.once('listening', resolve));

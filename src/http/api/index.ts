@@ -3,6 +3,7 @@ import type { Runtime } from '../../runtime.ts';
 import type { BearerVerifier } from '../../tokens/scopes.ts';
 import { tokenVerifier } from '../../tokens/tokens.ts';
 import { accessRoutes } from './access.ts';
+import { applicationRoutes } from './applications.ts';
 import { auditRoutes } from './audit.ts';
 import { clientRoutes } from './clients.ts';
 import { connectorRoutes } from './connectors.ts';
@@ -47,6 +48,7 @@ export const apiRouteTable: readonly ApiRoute[] = [
   ...connectorRoutes,
   ...accessRoutes,
   ...clientRoutes,
+  ...applicationRoutes,
   openApiRoute,
 ];
 

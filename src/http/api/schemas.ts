@@ -9,6 +9,7 @@ import {
   policyCreateSchema,
   policyUpdateSchema,
 } from '../../access/schemas.ts';
+import { createApplicationSchema, updateApplicationSchema } from '../../apps/schemas.ts';
 import { authorizeRequestSchema } from '../../credentials/decision-api.ts';
 import {
   createGroupSchema,
@@ -45,6 +46,8 @@ export const userUpdateBody = request('UserUpdate', updateUserSchema);
 export const groupCreateBody = request('GroupCreate', createGroupSchema);
 export const groupUpdateBody = request('GroupUpdate', updateGroupSchema);
 export const tokenCreateBody = request('TokenCreate', createTokenSchema);
+export const applicationCreateBody = request('ApplicationCreate', createApplicationSchema);
+export const applicationUpdateBody = request('ApplicationUpdate', updateApplicationSchema);
 export const passwordResetBody = request(
   'PasswordReset',
   z.strictObject({
@@ -507,5 +510,38 @@ export const authorizeResponse = response(
       .strictObject({ code: z.string(), message: z.string(), status: z.number().int() })
       .nullable()
       .describe('the AWS error to answer the client with, when the request could not be authenticated'),
+  }),
+);
+
+export const applicationResponse = response(
+  'Application',
+  z.strictObject({
+    id,
+    name: z.string(),
+    type: z.enum(['saml', 'oidc']),
+    label: z.string().nullable(),
+    logoUrl: z.string().nullable(),
+    oidcClientId: z.string().nullable(),
+    saml: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .describe('the service provider settings, defaults filled in (the shape of ApplicationCreate.saml)'),
+    version: z.number().int().describe('increases with every change; the ETag is W/"<version>"'),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  }),
+);
+
+export const applicationListResponse = response(
+  'ApplicationList',
+  z.strictObject({ applications: z.array(applicationResponse) }),
+);
+
+export const applicationAssignmentListResponse = response(
+  'ApplicationAssignments',
+  z.strictObject({
+    assignments: z.array(
+      z.strictObject({ type: z.enum(['user', 'group']), id, name: z.string(), since: timestamp }),
+    ),
   }),
 );

@@ -1,0 +1,45 @@
+import { generateServiceProviderMetadata } from '@node-saml/node-saml';
+import { describe, expect, test } from 'vitest';
+import { settingsFromSpMetadata } from '../../providers/saml/sp-metadata.ts';
+import { samlSettingsSchema } from '../../src/apps/saml-settings.ts';
+import { codeOf } from '../support/errors.ts';
+import { spKeys } from './support.ts';
+
+describe('importing SP metadata', () => {
+  test('node-saml SP metadata becomes settings: entity ID, ACS, SLO, certificates, NameID format', () => {
+    const keys = spKeys('https://meta.test');
+    const xml = generateServiceProviderMetadata({
+      issuer: 'https://meta.test',
+      callbackUrl: 'https://meta.test/acs',
+      logoutCallbackUrl: 'https://meta.test/slo',
+      identifierFormat: 'urn:oasis:names:tc:SAML:2.0:nameid-format:persistent',
+      publicCerts: keys.certificatePem,
+      decryptionCert: keys.certificatePem,
+      decryptionPvk: keys.privateKeyPem,
+      privateKey: keys.privateKeyPem,
+      wantAssertionsSigned: true,
+    });
+    const settings = samlSettingsSchema.parse(settingsFromSpMetadata(xml));
+    expect(settings).toMatchObject({
+      entityId: 'https://meta.test',
+      acs: [{ url: 'https://meta.test/acs', binding: 'post' }],
+      slo: { url: 'https://meta.test/slo' },
+      nameIdFormat: 'persistent',
+      signingCertificates: [keys.certificate],
+      encryptionCertificate: keys.certificate,
+      requireSignedRequests: true,
+      signAssertion: true,
+    });
+  });
+
+  test('not metadata, or metadata with a DTD, is refused with a stable code', async () => {
+    expect(await codeOf(Promise.resolve().then(() => settingsFromSpMetadata('<a/>')))).toBe(
+      'saml.invalid_metadata',
+    );
+    expect(
+      await codeOf(
+        Promise.resolve().then(() => settingsFromSpMetadata('<!DOCTYPE a [<!ENTITY x "y">]><a/>')),
+      ),
+    ).toBe('saml.dtd_refused');
+  });
+});
