@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
-import { canUseClient } from '../../src/clients/client-access.ts';
+import { admitToClient } from '../../src/clients/client-access.ts';
 import { recordConsent } from '../../src/clients/consent.ts';
 import { findUser } from '../../src/directory/users.ts';
 import type { Runtime } from '../../src/runtime.ts';
@@ -88,7 +88,12 @@ export function interactionRoutes(router: Router, runtime: Runtime, oidc: OidcPr
     if (interaction.prompt.name === 'login') {
       if (!session) return seeOther(ctx, signInUrl(interaction.uid, false));
       if (needsFreshSignIn(interaction, session)) return seeOther(ctx, signInUrl(interaction.uid, true));
-      if (!(await canUseClient(runtime.db, session.userId, clientId))) {
+      const context = {
+        actor: `user:${session.userId}`,
+        ip: ctx.ip,
+        requestId: String(ctx.state['requestId'] ?? '') || null,
+      };
+      if (!(await admitToClient(runtime.db, context, session.userId, clientId))) {
         return proceed(ctx, {
           error: 'access_denied',
           error_description: 'this application is not assigned to you',

@@ -1,11 +1,34 @@
-import type { Queryable } from '../store/db.ts';
+import { requireApplicationAccess } from '../apps/access.ts';
+import { findApplicationByClientId } from '../apps/apps.ts';
+import { canUseApplication } from '../apps/assignments.ts';
+import type { AuditContext } from '../audit/audit.ts';
+import { GatehouseError } from '../errors.ts';
+import type { Db, Queryable } from '../store/db.ts';
 
 /**
- * Whether a person may use a client (sign in to it, approve a device code for it). The hook that
- * application assignments plug into: an OIDC application in the catalog names its client id, and
- * only the users assigned to it may use that client. Until applications exist every active user
- * may use every client.
+ * Whether a person may use a client (sign in to it, approve a device code for it). A client that an
+ * OIDC application in the catalog names is for the people assigned to that application only; a
+ * client outside the catalog (the CLI, automation, the AWS tools) is for every active user.
  */
-export async function canUseClient(_q: Queryable, _userId: string, _clientId: string): Promise<boolean> {
-  return true;
+export async function canUseClient(q: Queryable, userId: string, clientId: string): Promise<boolean> {
+  const app = await findApplicationByClientId(q, clientId);
+  return app ? canUseApplication(q, app.id, userId) : true;
+}
+
+/** canUseClient for the moment of signing in: a refusal is audited like the other front doors'. */
+export async function admitToClient(
+  db: Db,
+  context: AuditContext,
+  userId: string,
+  clientId: string,
+): Promise<boolean> {
+  const app = await findApplicationByClientId(db, clientId);
+  if (!app) return true;
+  try {
+    await requireApplicationAccess(db, context, app, userId, 'oidc');
+    return true;
+  } catch (error) {
+    if (error instanceof GatehouseError && error.code === 'apps.access_denied') return false;
+    throw error;
+  }
 }
