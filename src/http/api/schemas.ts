@@ -242,7 +242,9 @@ export const auditPageResponse = response(
 
 const tokenFields = {
   id,
-  kind: z.enum(['admin', 'scim']).describe('admin API token, or SCIM provisioning token (good for /scim/v2 only)'),
+  kind: z
+    .enum(['admin', 'scim'])
+    .describe('admin API token, or SCIM provisioning token (good for /scim/v2 only)'),
   name: z.string(),
   scopes: z.array(scopeSchema).describe('admin API scopes; empty for SCIM tokens'),
   createdBy: z.string().describe('the actor that created it'),
