@@ -90,6 +90,12 @@ export const configSchema = z
         requireClasses: z.number().int().min(0).max(4).default(3),
       })
       .default({ minLength: 12, maxAge: 90 * 86_400_000, history: 5, requireClasses: 3 }),
+    scim: z
+      .strictObject({
+        rateLimit: z.number().int().min(1).max(100_000).default(50),
+        rateBurst: z.number().int().min(1).max(100_000).default(200),
+      })
+      .default({ rateLimit: 50, rateBurst: 200 }),
     connectors,
   })
   .transform((config) => ({

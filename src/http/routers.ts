@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import { scimRoutes } from '../../providers/scim/index.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
 import { assetRoutes } from './routes/assets.ts';
@@ -6,5 +7,5 @@ import { setupRoutes } from './routes/setup.ts';
 
 /** Every module's routes, in one list: a new front door is one line here. */
 export function appRouters(runtime: Runtime): Router[] {
-  return [assetRoutes(), setupRoutes(runtime), ...apiRoutes(runtime)];
+  return [assetRoutes(), setupRoutes(runtime), ...apiRoutes(runtime), ...scimRoutes(runtime)];
 }

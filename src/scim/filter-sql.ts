@@ -17,6 +17,8 @@ export function compileFilter(
   filter: Filter,
   attrs: ResourceAttrs,
   param: (value: unknown) => string,
+  /** Compile a value filter: paths are sub-attributes of this multi-valued attribute. */
+  scope?: MultiAttr,
 ): string {
   let aliases = 0;
   const compile = (f: Filter, scope: MultiAttr | undefined): string => {
@@ -67,7 +69,7 @@ export function compileFilter(
       }
     }
   };
-  return compile(filter, undefined);
+  return compile(filter, scope);
 }
 
 function present(attr: ScalarAttr): string {

@@ -18,8 +18,11 @@ import {
 } from '../directory/members.ts';
 import { GatehouseError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
+import { sqlParams } from '../store/sql.ts';
 import { GROUP_ATTRS } from './attributes.ts';
 import { invalidValue } from './errors.ts';
+import type { Filter } from './filter-ast.ts';
+import { compileFilter } from './filter-sql.ts';
 import { type ListQuery, listIds } from './list.ts';
 
 /**
@@ -46,7 +49,11 @@ export interface ScimGroupInput {
   members?: MemberRef[] | undefined;
 }
 
-export type MemberChange = { op: 'add' | 'remove' | 'replace'; refs: MemberRef[] } | { op: 'removeAll' };
+export type MemberChange =
+  | { op: 'add' | 'remove' | 'replace'; refs: MemberRef[] }
+  /** `remove members[type eq "Group"]`: the members the value filter matches. */
+  | { op: 'removeWhere'; filter: Filter }
+  | { op: 'removeAll' };
 
 export interface GroupChanges {
   displayName?: string | undefined;
@@ -249,8 +256,9 @@ async function applyMemberChange(
         (await addMember(tx, context, groupId, { groupId: memberId }).catch(cycleIsInvalid)) || changed;
     return changed;
   }
-  if (change.op === 'remove') {
-    const { userIds, groupIds } = await resolveMembers(tx, change.refs, false);
+  if (change.op === 'remove' || change.op === 'removeWhere') {
+    const refs = 'filter' in change ? await matchingMembers(tx, groupId, change.filter) : change.refs;
+    const { userIds, groupIds } = await resolveMembers(tx, refs, false);
     const removed = await removeUsersFromGroups(
       tx,
       context,
@@ -279,6 +287,19 @@ async function applyMemberChange(
     changed = (await applyMemberChange(tx, context, groupId, { op: 'add', refs })) || changed;
   }
   return changed;
+}
+
+/** The members a value filter matches, found by the database (only they are read). */
+async function matchingMembers(q: Queryable, groupId: string, filter: Filter): Promise<MemberRef[]> {
+  const members = GROUP_ATTRS.multis['members']!;
+  const { values, param } = sqlParams();
+  const condition = compileFilter(filter, GROUP_ATTRS, param, members).replaceAll('$E', 'm');
+  const { rows } = await q.query<{ value: string; type: 'User' | 'Group' }>(
+    `select m.value, m.type from groups g, ${members.rows.replaceAll('$E', 'm')}
+     where g.id = ${param(groupId)} and ${condition}`,
+    values,
+  );
+  return rows;
 }
 
 function cycleIsInvalid(error: unknown): never {

@@ -14,6 +14,7 @@ import {
   type User,
   updateUser,
 } from '../directory/users.ts';
+import { parseInput } from '../directory/validate.ts';
 import { GatehouseError } from '../errors.ts';
 import type { Queryable } from '../store/db.ts';
 import { USER_ATTRS } from './attributes.ts';
@@ -85,17 +86,41 @@ async function lockScimUser(tx: Queryable, id: string): Promise<User> {
   return user;
 }
 
-export async function getScimUser(q: Queryable, id: string): Promise<ScimUser> {
-  const [found] = await loadUsers(q, [id]);
+/** One SCIM user; with `lock`, its row stays locked until the transaction ends (read, patch, write). */
+export async function getScimUser(
+  q: Queryable,
+  id: string,
+  options: { lock?: boolean } = {},
+): Promise<ScimUser> {
+  const [found] = await loadUsers(q, [id], options.lock);
   if (!found) throw notFound(id);
   return found;
 }
 
-async function loadUsers(q: Queryable, ids: string[]): Promise<ScimUser[]> {
+/** The SCIM groups each user is directly in (the read-only `groups` attribute). */
+export async function scimUserGroups(
+  q: Queryable,
+  userIds: string[],
+): Promise<Map<string, { value: string; display: string }[]>> {
+  const result = new Map<string, { value: string; display: string }[]>(userIds.map((id) => [id, []]));
+  if (userIds.length === 0) return result;
+  const { rows } = await q.query<{ user_id: string; value: string; display: string }>(
+    `select gm.member_user_id as user_id, g.id::text as value, g.name as display
+     from group_members gm join groups g on g.id = gm.group_id
+     where gm.member_user_id = any($1::uuid[]) and g.source = 'scim' order by g.name, g.id`,
+    [userIds],
+  );
+  for (const row of rows) result.get(row.user_id)?.push({ value: row.value, display: row.display });
+  return result;
+}
+
+async function loadUsers(q: Queryable, ids: string[], lock = false): Promise<ScimUser[]> {
   const valid = ids.filter((id) => /^[0-9a-f-]{36}$/i.test(id));
   if (valid.length === 0) return [];
   const { rows } = await q.query<Parameters<typeof toUser>[0]>(
-    `select ${USER_COLUMNS} from users where id = any($1::uuid[]) and source = $2 and status <> 'deprovisioned'`,
+    `select ${USER_COLUMNS} from users where id = any($1::uuid[]) and source = $2 and status <> 'deprovisioned'${
+      lock ? ' for update' : ''
+    }`,
     [valid, SOURCE],
   );
   const profiles = await readProfiles(
@@ -132,7 +157,7 @@ export async function createScimUser(
   context: AuditContext,
   input: ScimUserInput,
 ): Promise<ScimUser> {
-  const profile = profileSchema.parse(input.profile);
+  const profile = parseInput(profileSchema, input.profile);
   if (input.externalId) {
     const earlier = await findUserByExternalId(tx, SOURCE, input.externalId);
     if (earlier && earlier.status !== 'deprovisioned') {
@@ -183,7 +208,7 @@ export async function replaceScimUser(
   const before = scimUser(current, profiles.get(id));
   if (options.ifVersion !== undefined && options.ifVersion !== before.version)
     throw stale(id, before.version);
-  const profile = profileSchema.parse(input.profile);
+  const profile = parseInput(profileSchema, input.profile);
 
   // Enterprise attributes are SCIM's; other attributes (set by an administrator) are kept.
   const attributes: Record<string, string> = Object.fromEntries(

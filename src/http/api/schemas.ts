@@ -7,6 +7,7 @@ import {
   updateUserSchema,
   userStatusSchema,
 } from '../../directory/schemas.ts';
+import { createScimTokenSchema } from '../../scim/tokens.ts';
 import { scopeSchema } from '../../tokens/scopes.ts';
 import { createTokenSchema } from '../../tokens/tokens.ts';
 
@@ -34,6 +35,7 @@ export const userUpdateBody = request('UserUpdate', updateUserSchema);
 export const groupCreateBody = request('GroupCreate', createGroupSchema);
 export const groupUpdateBody = request('GroupUpdate', updateGroupSchema);
 export const tokenCreateBody = request('TokenCreate', createTokenSchema);
+export const scimTokenCreateBody = request('ScimTokenCreate', createScimTokenSchema);
 export const passwordResetBody = request(
   'PasswordReset',
   z.strictObject({
