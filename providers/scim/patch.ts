@@ -108,7 +108,12 @@ function resolveTarget(p: PatchPath): Target {
     if (uri.toLowerCase() !== CORE_USER.toLowerCase()) throw invalidPath(`unknown schema ${uri}`);
   }
   const name = canonicalUserAttr(attr);
-  if (!name) throw invalidPath(`unknown attribute ${attr}`);
+  if (!name) {
+    // An enterprise attribute without its URN (Entra ID writes `manager`).
+    const enterprise = uri ? undefined : canonicalEnterpriseAttr(attr);
+    if (enterprise) return { kind: 'enterprise', name: enterprise };
+    throw invalidPath(`unknown attribute ${attr}`);
+  }
   if ((USER_READ_ONLY as readonly string[]).includes(name)) throw mutability(`${name} is read-only`);
   if (name === 'name') return { kind: 'name' };
   if ((USER_MULTI as readonly string[]).includes(name)) return { kind: 'multi', name };

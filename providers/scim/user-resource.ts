@@ -156,7 +156,8 @@ export function userInput(doc: Json): ScimUserInput {
   const ext = isObject(doc[ENTERPRISE_USER]) ? (doc[ENTERPRISE_USER] as Json) : {};
   for (const key of ENTERPRISE_ATTRIBUTES) {
     let value = ext[key];
-    // The manager is {"value": id}; Entra ID sends the id alone.
+    // The manager is {"value": id}; Entra ID sends the id alone, or [{"value": id}].
+    if (key === 'manager' && Array.isArray(value)) value = value[0];
     if (key === 'manager' && isObject(value)) value = value['value'];
     const text = optionalString(value, `${ENTERPRISE_USER}:${key}`);
     if (text !== null) enterprise[key] = text;

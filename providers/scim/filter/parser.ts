@@ -43,6 +43,7 @@ export function parsePatchPath(text: string): PatchPath {
     let filter: Filter | undefined;
     let sub: string | undefined;
     if (parser.peek().type === '[') {
+      if (path.sub) throw invalidFilter(`"${path.attr}.${path.sub}" cannot have a value filter`);
       parser.next();
       filter = parser.filter(1, true);
       parser.expect(']');
@@ -50,7 +51,6 @@ export function parsePatchPath(text: string): PatchPath {
       if (next.type === 'sub') {
         parser.next();
         sub = checkName(next.text, next.at);
-        if (path.sub) throw invalidFilter('a sub-attribute cannot have a value filter');
       }
     }
     parser.expectEnd();
