@@ -295,7 +295,7 @@ async function matchingMembers(q: Queryable, groupId: string, filter: Filter): P
   const { values, param } = sqlParams();
   const condition = compileFilter(filter, GROUP_ATTRS, param, members).replaceAll('$E', 'm');
   const { rows } = await q.query<{ value: string; type: 'User' | 'Group' }>(
-    `select m.value, m.type from groups g, ${members.rows.replaceAll('$E', 'm')}
+    `select m.value, m.type from groups g cross join lateral ${members.rows.replaceAll('$E', 'm')}
      where g.id = ${param(groupId)} and ${condition}`,
     values,
   );

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import { scimRoutes } from '../../providers/scim/index.ts';
-import type { RateLimiter } from '../../providers/scim/rate-limit.ts';
+import { type RateLimiter, tokenBuckets } from '../../providers/scim/rate-limit.ts';
 import { apiRoutes } from '../../src/http/api/index.ts';
 import { createScimToken } from '../../src/scim/tokens.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -20,7 +20,11 @@ export function useScim(backend: 'pglite' | 'postgres', options: { limiter?: Rat
   beforeAll(async () => {
     state.server = await startTestServer({
       backend,
-      routers: (runtime) => [...apiRoutes(runtime), ...scimRoutes(runtime, options)],
+      // Unlimited unless a test brings its own limiter: tests send many requests at once.
+      routers: (runtime) => [
+        ...apiRoutes(runtime),
+        ...scimRoutes(runtime, { limiter: options.limiter ?? tokenBuckets({ rate: 1e9, burst: 1e9 }) }),
+      ],
     });
     state.token = (
       await state.server.runtime.db.transaction((tx) =>
@@ -45,7 +49,13 @@ export function useScim(backend: 'pglite' | 'postgres', options: { limiter?: Rat
       },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     };
-    const response = await fetch(`${state.server.url}/scim/v2${path}`, init);
+    const url = `${state.server.url}/scim/v2${path}`;
+    // A kept-alive connection the server closed while a test was busy elsewhere (its 5 s idle
+    // timeout) resets before the request is read: send it again on a new one.
+    const response = await fetch(url, init).catch((error: { cause?: { code?: string } }) => {
+      if (error.cause?.code === 'ECONNRESET') return fetch(url, init);
+      throw error;
+    });
     const text = await response.text();
     return {
       status: response.status,
