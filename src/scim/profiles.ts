@@ -42,19 +42,25 @@ export interface ProfileRow {
   revision: number;
 }
 
-/** Writes a user's profile when it differs from what is stored; returns the stored row. */
+/**
+ * Writes a user's profile when it differs from what is stored; returns the stored row. Its
+ * revision counts changes after the user's creation (`created`: this write is part of it).
+ */
 export async function writeProfile(
   tx: Queryable,
   userId: string,
   current: ProfileRow | undefined,
   data: Profile,
+  options: { created?: boolean } = {},
 ): Promise<ProfileRow> {
   if (current && sameJson(current.data, data)) return current;
+  // No row is the same as an empty profile: most users have none, and need no write.
+  if (!current && Object.keys(data).length === 0) return { data: {}, revision: 0 };
   const { rows } = await tx.query<{ data: Profile; revision: number }>(
-    `insert into scim_user_profiles (user_id, data, revision) values ($1, $2, 0)
+    `insert into scim_user_profiles (user_id, data, revision) values ($1, $2, $3)
      on conflict (user_id) do update set data = excluded.data, revision = scim_user_profiles.revision + 1
      returning data, revision`,
-    [userId, data],
+    [userId, data, options.created ? 0 : 1],
   );
   return rows[0]!;
 }

@@ -186,7 +186,7 @@ export async function createScimUser(
     },
     { source: SOURCE },
   );
-  const stored = await writeProfile(tx, user.id, undefined, profile);
+  const stored = await writeProfile(tx, user.id, undefined, profile, { created: true });
   if (!input.active) user = await disableUser(tx, context, user.id, { reason: 'SCIM: active false' });
   return scimUser(user, stored);
 }
