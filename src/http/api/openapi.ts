@@ -14,6 +14,7 @@ const TAGS: Record<string, string> = {
   memberships: 'Who is in which group; groups nest',
   audit: 'The append-only, hash-chained audit log',
   tokens: 'Admin API tokens',
+  scim: 'SCIM provisioning tokens (bearer tokens for /scim/v2)',
   meta: 'About this API',
 };
 
