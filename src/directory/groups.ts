@@ -7,8 +7,8 @@ import { emit, emitMany } from './events.ts';
 import {
   type CreateGroupInput,
   createGroupSchema,
+  groupChangeSchema,
   type UpdateGroupInput,
-  updateGroupSchema,
 } from './schemas.ts';
 import { isUuid, TRANSITIVE_USERS_SQL } from './users.ts';
 import { parseInput } from './validate.ts';
@@ -186,7 +186,7 @@ export async function updateGroup(
   input: UpdateGroupInput,
   options: { ifVersion?: number } = {},
 ): Promise<Group> {
-  const patch = parseInput(updateGroupSchema, input);
+  const patch = parseInput(groupChangeSchema, input);
   const current = await lockGroup(tx, id);
   if (options.ifVersion !== undefined && options.ifVersion !== current.version) {
     throw new GatehouseError(
