@@ -69,7 +69,8 @@ export function applyUserPatch(doc: Json, ops: PatchOperation[]): Json {
             apply(next, op.op, parseKnownPath(`${ENTERPRISE_USER}:${k}`), v, true);
           continue;
         }
-        if (key === 'schemas') continue;
+        // Read-only names in a path-less value are skipped, as in a PUT body (senders echo them).
+        if (/^(schemas|id|meta|groups)$/i.test(key)) continue;
         const path = parseKnownPath(key);
         if (path) apply(next, op.op, path, value, true);
       }
