@@ -15,6 +15,7 @@ import { openDb } from '../store/open.ts';
 import { applyCommand } from './apply.ts';
 import { auditCommand } from './audit.ts';
 import { type Io, UsageError } from './io.ts';
+import { scimCommand } from './scim.ts';
 import { syncCommand } from './sync.ts';
 import { tokensCommand } from './tokens.ts';
 
@@ -196,6 +197,7 @@ export const commands: Record<string, Command> = {
       });
     },
   },
+  scim: scimCommand,
   tokens: tokensCommand,
 };
 

@@ -115,6 +115,12 @@ export const configSchema = z
         cleanupInterval: 600_000,
       }),
     saml: z.strictObject({ clockSkew: duration.default(180_000) }).default({ clockSkew: 180_000 }),
+    scim: z
+      .strictObject({
+        rateLimit: z.number().int().min(1).max(100_000).default(50),
+        rateBurst: z.number().int().min(1).max(100_000).default(200),
+      })
+      .default({ rateLimit: 50, rateBurst: 200 }),
     connectors,
   })
   .transform((config) => ({

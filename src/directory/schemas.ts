@@ -96,7 +96,9 @@ export const updateGroupSchema = z.strictObject({
   name: groupNameSchema.optional(),
   description: text(1024).nullish(),
 });
-export type UpdateGroupInput = z.input<typeof updateGroupSchema>;
+/** What the directory may change on a group: the admin API's fields, and the external id (sources set it). */
+export const groupChangeSchema = updateGroupSchema.extend({ externalId: z.string().max(256).nullish() });
+export type UpdateGroupInput = z.input<typeof groupChangeSchema>;
 
 /** A source: where an object's truth lives. */
 export const sourceSchema = z.string().regex(/^(builtin|scim|ldap:[A-Za-z0-9_-]{1,64})$/);

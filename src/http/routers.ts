@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { oidcFrontDoor } from '../../providers/oidc/index.ts';
 import { lazySamlRoutes } from '../../providers/saml/lazy.ts';
+import { scimRoutes } from '../../providers/scim/index.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
 import { currentSession, endSession } from './portal-session.ts';
@@ -28,6 +29,7 @@ export function appRouters(runtime: Runtime): Router[] {
     }),
     ...apiRoutes(runtime, { extraVerifiers: [oidc.apiVerifier] }),
     oidc.router,
+    ...scimRoutes(runtime),
   ];
 }
 

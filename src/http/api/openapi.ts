@@ -19,6 +19,7 @@ const TAGS: Record<string, string> = {
   audit: 'The append-only, hash-chained audit log',
   tokens: 'Admin API tokens',
   clients: 'OAuth clients of the OpenID provider (`/oidc`)',
+  scim: 'SCIM provisioning tokens (bearer tokens for /scim/v2)',
   meta: 'About this API',
 };
 

@@ -36,6 +36,9 @@ const CONTRACT = [
   'get /tokens',
   'post /tokens',
   'delete /tokens/{id}',
+  'get /scim/tokens',
+  'post /scim/tokens',
+  'delete /scim/tokens/{id}',
   'get /openapi.json',
 ];
 
