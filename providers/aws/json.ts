@@ -40,6 +40,8 @@ export function ssoOidcErrorForOAuth(oauthError: string, description: string): A
 export const SSO_ERRORS = {
   InvalidRequestException: 400,
   UnauthorizedException: 401,
+  // Not declared in the model, but what AWS answers for a role the caller does not hold.
+  ForbiddenException: 403,
   ResourceNotFoundException: 404,
   TooManyRequestsException: 429,
 } as const;
@@ -63,7 +65,7 @@ const SSO_OIDC_KINDS: KindMap = {
 const SSO_KINDS: KindMap = {
   invalid: ['InvalidRequestException', 400],
   unauthenticated: ['UnauthorizedException', 401],
-  forbidden: ['UnauthorizedException', 401],
+  forbidden: ['ForbiddenException', 403],
   not_found: ['ResourceNotFoundException', 404],
   conflict: ['InvalidRequestException', 400],
   precondition_failed: ['InvalidRequestException', 400],
