@@ -30,6 +30,8 @@ export interface IssuedCredentials {
   /** ISO-8601: now + the permission set's session duration. */
   Expiration: string;
   sessionId: string;
+  /** The permission set version the credentials carry. */
+  permissionSetVersion: number;
 }
 
 export interface CredentialIssuer {
@@ -135,5 +137,6 @@ async function issueOnce(
     SessionToken: minted.sessionToken,
     Expiration: new Date(expiresAt).toISOString(),
     sessionId,
+    permissionSetVersion: held.permissionSetVersion,
   };
 }

@@ -56,7 +56,7 @@ export interface VerifierDeps {
   /** Counts each use by outcome (`allow`, `deny` or the error code): the Prometheus counter. */
   observe?: (outcome: string) => void;
   /** SigV4 options: accepted services and regions, unsigned payloads, skew (default 900 s). */
-  sigv4?: Omit<SigV4VerifyOptions, 'now' | 'keyCache'>;
+  sigv4?: SigV4Options;
 }
 
 /** Who made a request, once its credential verified. */
@@ -111,11 +111,13 @@ export type AuthenticateResult = Authenticated | SigV4Failure;
 export type AuthorizeResult = AccessDecision | SigV4Failure;
 
 export interface AccessVerifier {
-  /** Signature, expiry, revocation: who is calling. */
-  authenticate(request: SigV4Request): AuthenticateResult;
+  /** Signature, expiry, revocation: who is calling. `sigv4` overrides the verifier's SigV4 options. */
+  authenticate(request: SigV4Request, sigv4?: SigV4Options): AuthenticateResult;
   /** authenticate, then the policy decision for the action on the resource. */
-  authorize(request: SigV4Request, input: DecisionInput): AuthorizeResult;
+  authorize(request: SigV4Request, input: DecisionInput, sigv4?: SigV4Options): AuthorizeResult;
 }
+
+export type SigV4Options = Omit<SigV4VerifyOptions, 'now' | 'keyCache'>;
 
 interface Looked extends SigV4Secret {
   claims: SessionClaims;
@@ -158,8 +160,15 @@ export function createAccessVerifier(deps: VerifierDeps): AccessVerifier {
     return { secretAccessKey: opened.secretAccessKey, claims: opened.claims };
   };
 
-  function authenticate(request: SigV4Request, at: number): AuthenticateResult {
-    const verified = verifySigV4(request, lookup, { ...deps.sigv4, now: at, keyCache });
+  function authenticate(
+    request: SigV4Request,
+    at: number,
+    sigv4: SigV4Options | undefined,
+  ): AuthenticateResult {
+    const options = sigv4
+      ? { ...deps.sigv4, ...sigv4, now: at, keyCache }
+      : { ...deps.sigv4, now: at, keyCache };
+    const verified = verifySigV4(request, lookup, options);
     if (!verified.ok) return verified;
     const { claims } = verified.credential;
     if (at >= claims.expiresAt) return EXPIRED;
@@ -174,8 +183,9 @@ export function createAccessVerifier(deps: VerifierDeps): AccessVerifier {
     if (reason !== undefined) return REVOKED[reason] ?? REVOKED.stale;
     const set = deps.permissionSets.get(claims.permissionSetId);
     if (set === undefined || set.version < claims.permissionSetVersion) {
+      // Not loaded on this node yet (a deleted set is refused by revocation, by its version).
       deps.permissionSets.requestRefresh?.();
-      return set === undefined ? CHANGED : NOT_LOADED;
+      return NOT_LOADED;
     }
     // A newer version than the credential's: the policies it was issued under are gone.
     if (set.version > claims.permissionSetVersion) return CHANGED;
@@ -203,41 +213,6 @@ export function createAccessVerifier(deps: VerifierDeps): AccessVerifier {
     };
   }
 
-  function decide(who: Authenticated, input: DecisionInput, at: number): AccessDecision {
-    const { claims, principal } = who;
-    const context: RequestContext = { ...input.context };
-    for (const [key, value] of Object.entries(claims.tags)) context[`aws:PrincipalTag/${key}`] = value;
-    context['aws:PrincipalArn'] = principal.arn;
-    context['aws:PrincipalAccount'] = claims.accountId;
-    context['aws:userid'] = `${claims.permissionSetId}:${claims.userName}`;
-    context['aws:username'] = claims.userName;
-    context['aws:TokenIssueTime'] = principal.issuedAt;
-    context['aws:MultiFactorAuthPresent'] = claims.mfa ? 'true' : 'false';
-    context['aws:CurrentTime'] = new Date(at).toISOString();
-    context['aws:EpochTime'] = String(Math.floor(at / 1000));
-    context['aws:RequestedRegion'] = who.region;
-    if (input.sourceIp !== undefined) context['aws:SourceIp'] = input.sourceIp;
-    if (input.secureTransport !== undefined)
-      context['aws:SecureTransport'] = input.secureTransport ? 'true' : 'false';
-    if (claims.sourceIdentity !== undefined) context['aws:SourceIdentity'] = claims.sourceIdentity;
-    const evaluation = evaluate(who.permissionSet.policies, {
-      principal: principal.arn,
-      action: input.action,
-      resource: input.resource,
-      context,
-    });
-    const decision: AccessDecision = {
-      ok: true,
-      allowed: evaluation.decision === 'Allow',
-      decision: evaluation.decision,
-      principal,
-      evaluation,
-      explanation: describeDecision(evaluation),
-    };
-    if (evaluation.matched) decision.statement = evaluation.matched;
-    return decision;
-  }
-
   const safely = <T extends { ok: boolean }>(run: () => T | SigV4Failure): T | SigV4Failure => {
     let result: T | SigV4Failure;
     try {
@@ -258,12 +233,57 @@ export function createAccessVerifier(deps: VerifierDeps): AccessVerifier {
   };
 
   return {
-    authenticate: (request) => safely(() => authenticate(request, now())),
-    authorize: (request, input) =>
+    authenticate: (request, sigv4) => safely(() => authenticate(request, now(), sigv4)),
+    authorize: (request, input, sigv4) =>
       safely(() => {
         const at = now();
-        const who = authenticate(request, at);
-        return who.ok ? decide(who, input, at) : who;
+        const who = authenticate(request, at, sigv4);
+        return who.ok ? decide(who.permissionSet, who.claims, who.principal, who.region, input, at) : who;
       }),
   };
+}
+
+/**
+ * The policy decision for a verified session: Gatehouse's context keys (principal, tags, times, MFA,
+ * region, source address, transport) over the caller's own. Also used by the simulate endpoint.
+ */
+export function decide(
+  set: CatalogEntry,
+  claims: SessionClaims,
+  principal: AccessPrincipal,
+  region: string,
+  input: DecisionInput,
+  at: number,
+): AccessDecision {
+  const context: RequestContext = { ...input.context };
+  for (const [key, value] of Object.entries(claims.tags)) context[`aws:PrincipalTag/${key}`] = value;
+  context['aws:PrincipalArn'] = principal.arn;
+  context['aws:PrincipalAccount'] = claims.accountId;
+  context['aws:userid'] = `${claims.permissionSetId}:${claims.userName}`;
+  context['aws:username'] = claims.userName;
+  context['aws:TokenIssueTime'] = principal.issuedAt;
+  context['aws:MultiFactorAuthPresent'] = claims.mfa ? 'true' : 'false';
+  context['aws:CurrentTime'] = new Date(at).toISOString();
+  context['aws:EpochTime'] = String(Math.floor(at / 1000));
+  context['aws:RequestedRegion'] = region;
+  if (input.sourceIp !== undefined) context['aws:SourceIp'] = input.sourceIp;
+  if (input.secureTransport !== undefined)
+    context['aws:SecureTransport'] = input.secureTransport ? 'true' : 'false';
+  if (claims.sourceIdentity !== undefined) context['aws:SourceIdentity'] = claims.sourceIdentity;
+  const evaluation = evaluate(set.policies, {
+    principal: principal.arn,
+    action: input.action,
+    resource: input.resource,
+    context,
+  });
+  const decision: AccessDecision = {
+    ok: true,
+    allowed: evaluation.decision === 'Allow',
+    decision: evaluation.decision,
+    principal,
+    evaluation,
+    explanation: describeDecision(evaluation),
+  };
+  if (evaluation.matched) decision.statement = evaluation.matched;
+  return decision;
 }

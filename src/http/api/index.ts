@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Runtime } from '../../runtime.ts';
 import type { BearerVerifier } from '../../tokens/scopes.ts';
 import { tokenVerifier } from '../../tokens/tokens.ts';
+import { accessRoutes } from './access.ts';
 import { auditRoutes } from './audit.ts';
 import { connectorRoutes } from './connectors.ts';
 import { groupRoutes } from './groups.ts';
@@ -43,6 +44,7 @@ export const apiRouteTable: readonly ApiRoute[] = [
   ...auditRoutes,
   ...tokenRoutes,
   ...connectorRoutes,
+  ...accessRoutes,
   openApiRoute,
 ];
 

@@ -57,7 +57,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], options: { serverUrl: 
       name,
       in: 'path',
       required: true,
-      schema: { type: 'string', format: 'uuid' },
+      schema: route.pathSchemas?.[name!] ?? { type: 'string', format: 'uuid' },
     }));
     if (route.query) {
       const query = tidy(z.toJSONSchema(route.query, { io: 'input' })) as {
