@@ -36,7 +36,11 @@ export function stsBackend(deps: StsDeps): StsBackend {
       const result = deps.verifier.authenticate(request);
       if (!result.ok) throw new AwsError(result.code, result.status, result.message);
       if (result.service !== 'sts')
-        throw new AwsError('SignatureDoesNotMatch', 403, "Credential should be scoped to correct service: 'sts'.");
+        throw new AwsError(
+          'SignatureDoesNotMatch',
+          403,
+          "Credential should be scoped to correct service: 'sts'.",
+        );
       const { principal } = result;
       return {
         UserId: `${principal.permissionSetId}:${principal.userName}`,
@@ -51,7 +55,8 @@ export function stsBackend(deps: StsDeps): StsBackend {
       } catch (error) {
         if (isGatehouseError(error) && error.code === 'jwt.expired')
           throw new AwsError('ExpiredTokenException', 400, 'Token expired');
-        if (isGatehouseError(error)) throw invalidToken(`The web identity token is not valid: ${error.message}`);
+        if (isGatehouseError(error))
+          throw invalidToken(`The web identity token is not valid: ${error.message}`);
         throw error;
       }
       const audience = Array.isArray(claims.aud) ? claims.aud[0]! : claims.aud;
@@ -65,7 +70,12 @@ export function stsBackend(deps: StsDeps): StsBackend {
       if (revoked === 'stale') throw new AwsError('ServiceUnavailable', 503, 'Try again shortly.');
       if (revoked !== undefined) throw new AwsError('ExpiredTokenException', 400, 'Token is no longer valid');
       const role = ROLE_ARN.exec(input.roleArn);
-      if (!role) throw new AwsError('ValidationError', 400, 'RoleArn must be arn:aws:iam::ACCOUNT:role/PERMISSION_SET');
+      if (!role)
+        throw new AwsError(
+          'ValidationError',
+          400,
+          'RoleArn must be arn:aws:iam::ACCOUNT:role/PERMISSION_SET',
+        );
       const [, accountId, setName] = role as unknown as [string, string, string];
       const set = await findPermissionSetByName(deps.db, setName);
       if (!set) throw denied();
@@ -81,7 +91,8 @@ export function stsBackend(deps: StsDeps): StsBackend {
           { ...context, actor: `user:${claims.sub}` },
         );
       } catch (error) {
-        if (isGatehouseError(error) && (error.kind === 'forbidden' || error.kind === 'not_found')) throw denied();
+        if (isGatehouseError(error) && (error.kind === 'forbidden' || error.kind === 'not_found'))
+          throw denied();
         throw error;
       }
       // The session name in the ARN is always the user name (as GetCallerIdentity reports it for

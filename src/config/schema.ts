@@ -89,6 +89,10 @@ export const configSchema = z
     mfa: z
       .strictObject({ policy: z.enum(['required', 'optional']).default('required') })
       .default({ policy: 'required' }),
+    // Administrators: root and the effective members of this group (`NAME` built-in, `CONNECTOR/NAME` synced).
+    administrators: z
+      .strictObject({ group: z.string().min(1).max(256).default('gatehouse-admins') })
+      .default({ group: 'gatehouse-admins' }),
     passwordPolicy: z
       .strictObject({
         minLength: z.number().int().min(8).max(256).default(12),
@@ -97,6 +101,19 @@ export const configSchema = z
         requireClasses: z.number().int().min(0).max(4).default(3),
       })
       .default({ minLength: 12, maxAge: 90 * 86_400_000, history: 5, requireClasses: 3 }),
+    oidc: z
+      .strictObject({
+        accessTokenTtl: duration.default(600_000),
+        idTokenTtl: duration.default(3_600_000),
+        refreshTokenTtl: duration.default(14 * 86_400_000),
+        cleanupInterval: duration.default(600_000),
+      })
+      .default({
+        accessTokenTtl: 600_000,
+        idTokenTtl: 3_600_000,
+        refreshTokenTtl: 14 * 86_400_000,
+        cleanupInterval: 600_000,
+      }),
     connectors,
   })
   .transform((config) => ({

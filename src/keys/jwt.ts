@@ -57,7 +57,8 @@ export function verifyJwt(keys: KeyRing, token: string, issuer: string, now = Da
   if (!claims.success) throw invalid('malformed claims');
   if (claims.data.iss !== issuer) throw invalid('issued by someone else');
   const seconds = now / 1000;
-  if (claims.data.nbf !== undefined && claims.data.nbf > seconds + LEEWAY_SECONDS) throw invalid('not yet valid');
+  if (claims.data.nbf !== undefined && claims.data.nbf > seconds + LEEWAY_SECONDS)
+    throw invalid('not yet valid');
   if (claims.data.exp <= seconds - LEEWAY_SECONDS)
     throw new GatehouseError('unauthenticated', 'jwt.expired', 'token expired');
   return claims.data;

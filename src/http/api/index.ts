@@ -4,6 +4,7 @@ import type { BearerVerifier } from '../../tokens/scopes.ts';
 import { tokenVerifier } from '../../tokens/tokens.ts';
 import { accessRoutes } from './access.ts';
 import { auditRoutes } from './audit.ts';
+import { clientRoutes } from './clients.ts';
 import { connectorRoutes } from './connectors.ts';
 import { groupRoutes } from './groups.ts';
 import { memberRoutes } from './members.ts';
@@ -45,6 +46,7 @@ export const apiRouteTable: readonly ApiRoute[] = [
   ...tokenRoutes,
   ...connectorRoutes,
   ...accessRoutes,
+  ...clientRoutes,
   openApiRoute,
 ];
 
