@@ -1,5 +1,6 @@
 import { findAccount } from '../../src/access/accounts.ts';
 import { effectiveAccess } from '../../src/access/assignments.ts';
+import type { AuditContext } from '../../src/audit/audit.ts';
 import type { CredentialIssuer } from '../../src/credentials/issue.ts';
 import type { Db } from '../../src/store/db.ts';
 import { ssoError } from './json.ts';
@@ -8,7 +9,7 @@ import type { SsoBackend, SsoSession } from './sso.ts';
 /** How a bearer token is checked and ended: by the OpenID provider that issued it (oidc-bridge.ts). */
 export interface BearerTokens {
   session(token: string): Promise<SsoSession | undefined>;
-  revoke(session: SsoSession): Promise<void>;
+  revoke(session: SsoSession, context: AuditContext): Promise<void>;
 }
 
 const NO_ACCESS = () => ssoError('ForbiddenException', 'No access');
@@ -51,6 +52,6 @@ export function ssoBackend(db: Db, tokens: BearerTokens, issuer: CredentialIssue
         expiration: Date.parse(issued.Expiration),
       };
     },
-    logout: (session) => tokens.revoke(session),
+    logout: (session, context) => tokens.revoke(session, context),
   };
 }

@@ -12,8 +12,9 @@ export interface SsoSession {
   userId: string;
   /** Whether the sign-in behind the token included a second factor. */
   mfa: boolean;
-  /** The token's own id, to end it on logout. */
+  /** The token's own id, and its grant (with the refresh tokens), to end them on logout. */
   tokenId: string;
+  grantId?: string;
 }
 
 export interface SsoAccount {

@@ -17,7 +17,7 @@ export interface StsDeps {
   verifier: AccessVerifier;
   issuer: CredentialIssuer;
   /** The OpenID provider's issuer: ID tokens from anyone else are refused. */
-  issuer_url: string;
+  issuerUrl: string;
   /** Whether ID tokens of this client (`aud`) may be exchanged for credentials. */
   trustedAudience(clientId: string): Promise<boolean>;
 }
@@ -51,7 +51,7 @@ export function stsBackend(deps: StsDeps): StsBackend {
     async assumeRoleWithWebIdentity(input, context) {
       let claims: ReturnType<typeof verifyJwt>;
       try {
-        claims = verifyJwt(deps.keys, input.webIdentityToken, deps.issuer_url);
+        claims = verifyJwt(deps.keys, input.webIdentityToken, deps.issuerUrl);
       } catch (error) {
         if (isGatehouseError(error) && error.code === 'jwt.expired')
           throw new AwsError('ExpiredTokenException', 400, 'Token expired');
@@ -108,7 +108,7 @@ export function stsBackend(deps: StsDeps): StsBackend {
         subject: claims.sub,
         assumedRoleId: `${set.id}:${userName}`,
         arn: principalArn(accountId, set.name, userName),
-        provider: deps.issuer_url,
+        provider: deps.issuerUrl,
         audience,
       };
     },

@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import { awsFrontDoor } from '../../providers/aws/index.ts';
 import { oidcFrontDoor } from '../../providers/oidc/index.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
@@ -20,6 +21,7 @@ export function appRouters(runtime: Runtime): Router[] {
     portalRoutes(runtime),
     ...apiRoutes(runtime, { extraVerifiers: [oidc.apiVerifier] }),
     oidc.router,
+    ...awsFrontDoor(runtime, oidc.provider),
   ];
 }
 
