@@ -21,51 +21,20 @@ import { fromProcess, fromSSO } from '@aws-sdk/credential-providers';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loginTiming } from '../../../src/cli/login.ts';
 import { readToken } from '../../../src/cli/token-cache.ts';
-import { runCli } from '../../../src/cli.ts';
 import { ROOT, tempDir } from '../../support/server.ts';
 import { type CookieJar, signIn } from '../../support/signin.ts';
 import { type OidcServer, startOidcServer } from '../oidc/support.ts';
-import { approveDevice, PASSWORD, seedAws } from './support.ts';
+import { approveDevice, gatehouseLogin, PASSWORD, runGatehouse, seedAws } from './support.ts';
 
 const region = 'us-east-1';
 const ARN = 'arn:aws:sts::111122223333:assumed-role/Developer/alice';
-const never = new Promise<void>(() => {});
 
 let server: OidcServer;
 let jar: CookieJar;
 let home: string;
 
-/** Runs a CLI command in-process; `onStderr` sees each line as it is written. */
-async function cli(args: string[], onStderr?: (line: string) => void) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await runCli(
-    args,
-    {
-      stdout: (text) => out.push(text),
-      stderr: (text) => {
-        err.push(text);
-        onStderr?.(text);
-      },
-      env: { GATEHOUSE_HOME: home },
-      cwd: home,
-    },
-    never,
-  );
-  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
-}
-
-/** `gatehouse login`, with the person approving the code shown on stderr through the pages. */
-async function login() {
-  let approval: Promise<string> | undefined;
-  const result = await cli(['login', '--url', server.url], (line) => {
-    const code = /code: ([A-Z]{4}-[A-Z]{4})/.exec(line)?.[1];
-    const url = /open (\S+)/.exec(line)?.[1];
-    if (code && url) approval = approveDevice(jar, url.replace(/\?.*/, ''), code);
-  });
-  expect(await approval).toContain('Device connected');
-  return result;
-}
+const cli = (args: string[]) => runGatehouse(home, args);
+const login = () => gatehouseLogin(home, server.url, jar);
 
 beforeAll(async () => {
   loginTiming.sleep = (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 200)));

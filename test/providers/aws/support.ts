@@ -1,6 +1,7 @@
 import { createAccount } from '../../../src/access/accounts.ts';
 import { createAssignment } from '../../../src/access/assignments.ts';
 import { createPermissionSet } from '../../../src/access/permission-sets.ts';
+import { runCli } from '../../../src/cli.ts';
 import type { User } from '../../../src/directory/users.ts';
 import type { Db } from '../../../src/store/db.ts';
 import {
@@ -107,3 +108,36 @@ export async function approveDevice(
 }
 
 export type Seeded = Awaited<ReturnType<typeof seedAws>> & { alice: User };
+
+/** Runs a CLI command in-process with GATEHOUSE_HOME; `onStderr` sees each line as it is written. */
+export async function runGatehouse(home: string, args: string[], onStderr?: (line: string) => void) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(
+    args,
+    {
+      stdout: (text) => out.push(text),
+      stderr: (text) => {
+        err.push(text);
+        onStderr?.(text);
+      },
+      env: { GATEHOUSE_HOME: home },
+      cwd: home,
+    },
+    new Promise<void>(() => {}),
+  );
+  return { code, stdout: out.join('\n'), stderr: err.join('\n') };
+}
+
+/** `gatehouse login`, the person approving the code it shows through the pages (signed in via `jar`). */
+export async function gatehouseLogin(home: string, url: string, jar: CookieJar) {
+  let approval: Promise<string> | undefined;
+  const result = await runGatehouse(home, ['login', '--url', url], (line) => {
+    const code = /code: ([A-Z]{4}-[A-Z]{4})/.exec(line)?.[1];
+    const page = /open (\S+)/.exec(line)?.[1];
+    if (code && page) approval = approveDevice(jar, page.replace(/\?.*/, ''), code);
+  });
+  const done = await approval;
+  if (!done?.includes('Device connected')) throw new Error(`device approval failed: ${result.stderr}`);
+  return result;
+}
