@@ -2,6 +2,7 @@
 // against AWS: register, device authorization (approved on the pages by the person), poll, list
 // accounts and roles, get role credentials, and GetCallerIdentity signed with those credentials.
 
+import { createHash, randomBytes } from 'node:crypto';
 import {
   GetRoleCredentialsCommand,
   ListAccountRolesCommand,
@@ -28,7 +29,7 @@ import { disableUser } from '../../../src/directory/users.ts';
 import { backends } from '../../support/backends.ts';
 import { type CookieJar, signIn } from '../../support/signin.ts';
 import { type OidcServer, startOidcServer } from '../oidc/support.ts';
-import { approveDevice, PASSWORD, seedAws } from './support.ts';
+import { approveDevice, follow, PASSWORD, seedAws } from './support.ts';
 
 const region = 'us-east-1';
 const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -223,5 +224,79 @@ describe.each(backends)('AWS SDK v3 clients against Gatehouse ($name)', (backend
     await expect(
       sso.send(new ListAccountsCommand({ accessToken: token.accessToken! })),
     ).rejects.toBeInstanceOf(UnauthorizedException);
+  });
+});
+
+describe('the AWS CLI browser flow: authorization code with PKCE through /aws/sso-oidc/authorize', () => {
+  let server: OidcServer;
+  let jar: CookieJar;
+  beforeAll(async () => {
+    server = await startOidcServer('pglite');
+    await seedAws(server.runtime.db);
+    ({ jar } = await signIn({ baseUrl: server.url, userName: 'alice', password: PASSWORD }));
+  });
+  afterAll(() => server?.stop());
+
+  test('register with a loopback redirect, authorize (any port), CreateToken with code and verifier', async () => {
+    const oidc = new SSOOIDCClient({ region, endpoint: `${server.url}/aws/sso-oidc` });
+    const registered = await oidc.send(
+      new RegisterClientCommand({
+        clientName: 'browser-flow',
+        clientType: 'public',
+        scopes: ['sso:account:access'],
+        grantTypes: ['authorization_code', 'refresh_token'],
+        redirectUris: ['http://127.0.0.1/oauth/callback'],
+        issuerUrl: `${server.url}/start`,
+      }),
+    );
+    expect(registered.authorizationEndpoint).toBe(`${server.url}/aws/sso-oidc/authorize`);
+    const verifier = randomBytes(32).toString('base64url');
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const redirectUri = 'http://127.0.0.1:54321/oauth/callback';
+    const authorize = new URL(registered.authorizationEndpoint!);
+    for (const [name, value] of Object.entries({
+      response_type: 'code',
+      client_id: registered.clientId!,
+      redirect_uri: redirectUri,
+      state: 'st-123',
+      code_challenge_method: 'S256',
+      code_challenge: challenge,
+      scopes: 'sso:account:access',
+    }))
+      authorize.searchParams.set(name, value);
+    const { location } = await follow(jar, await jar.fetch(authorize.href), authorize.href, {
+      stopAt: redirectUri,
+    });
+    const back = new URL(location!);
+    expect(back.searchParams.get('state')).toBe('st-123');
+    const code = back.searchParams.get('code')!;
+    expect(code).toBeTruthy();
+    const pair = { clientId: registered.clientId!, clientSecret: registered.clientSecret! };
+    await expect(
+      oidc.send(
+        new CreateTokenCommand({
+          ...pair,
+          grantType: 'authorization_code',
+          code,
+          redirectUri,
+          codeVerifier: 'wrong'.repeat(10),
+        }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidGrantException);
+    // A code is spent by its first use, even a failed one: start again for the real exchange.
+    const again = await follow(jar, await jar.fetch(authorize.href), authorize.href, { stopAt: redirectUri });
+    const token = await oidc.send(
+      new CreateTokenCommand({
+        ...pair,
+        grantType: 'authorization_code',
+        code: new URL(again.location!).searchParams.get('code')!,
+        redirectUri,
+        codeVerifier: verifier,
+      }),
+    );
+    const sso = new SSOClient({ region, endpoint: `${server.url}/aws/sso` });
+    expect(
+      (await sso.send(new ListAccountsCommand({ accessToken: token.accessToken! }))).accountList,
+    ).toHaveLength(1);
   });
 });

@@ -68,15 +68,35 @@ export async function approveDevice(
   const confirmPage = await confirm.text();
   if (!confirmPage.includes(userCode)) throw new Error(`confirmation page did not show ${userCode}`);
   const action = /action="([^"]+)"/.exec(confirmPage)![1]!.replace(/&amp;/g, '&');
-  let response = await postForm(jar, new URL(action, verificationUri).href, {
+  const response = await postForm(jar, new URL(action, verificationUri).href, {
     xsrf: hidden(confirmPage, 'xsrf')!,
     user_code: userCode,
     confirm: 'yes',
   });
-  let location = verificationUri;
+  return (await follow(jar, response, verificationUri, options)).page ?? '';
+}
+
+/**
+ * Follows a browser's way from a response: redirects, the sign-in pages when asked, the consent
+ * page (allow or deny), pages that move on by themselves; stops at a URL starting with `stopAt`
+ * (its location is returned) or at a page that asks for nothing (its text is returned).
+ */
+export async function follow(
+  jar: CookieJar,
+  first: Response,
+  from: string,
+  options: {
+    decision?: 'allow' | 'deny';
+    user?: { userName: string; password: string; totpSecret?: string };
+    stopAt?: string;
+  } = {},
+): Promise<{ location?: string; page?: string }> {
+  let response = first;
+  let location = from;
   for (let hops = 0; hops < 20; hops++) {
     if (response.status >= 300 && response.status < 400) {
       location = new URL(response.headers.get('location')!, location).href;
+      if (options.stopAt && location.startsWith(options.stopAt)) return { location };
       if (new URL(location).pathname === '/signin') {
         if (!options.user) throw new Error('sign-in asked for');
         const done = await completeSignIn(jar, location, options.user);
@@ -94,15 +114,14 @@ export async function approveDevice(
       });
       continue;
     }
-    const onward =
-      /http-equiv="refresh" content="0;\s*url=([^"]+)"/i.exec(body) ??
-      /<a[^>]+href="([^"]+)"[^>]*>Continue/.exec(body);
+    const onward = /http-equiv="refresh" content="0;\s*url=([^"]+)"/i.exec(body);
     if (response.status === 200 && onward) {
       location = new URL(onward[1]!.replace(/&amp;/g, '&'), location).href;
+      if (options.stopAt && location.startsWith(options.stopAt)) return { location };
       response = await jar.fetch(location);
       continue;
     }
-    return body;
+    return { page: body };
   }
   throw new Error('too many redirects');
 }
