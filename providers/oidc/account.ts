@@ -5,7 +5,8 @@ import type { Queryable } from '../../src/store/db.ts';
 
 /** Scopes and the claims they release (the provider filters what a client asked for and was granted). */
 export const CLAIMS = {
-  openid: ['sub'],
+  // With the subject: how and when the person signed in (from the portal session).
+  openid: ['sub', 'acr', 'amr', 'auth_time'],
   profile: ['name', 'preferred_username', 'given_name', 'family_name'],
   email: ['email', 'email_verified'],
   groups: ['groups'],

@@ -71,6 +71,9 @@ export async function extendGrant(
   for (const [resource, scopes] of Object.entries(details.resourceScopes)) {
     const allowed = resource === api ? await grantableApiScopes(runtime, app, grant.accountId!, scopes) : [];
     if (allowed.length) grant.addResourceScope(resource, allowed.join(' '));
+    // What the person may not hold is refused, not asked again: the client gets the rest.
+    const refused = scopes.filter((s) => !allowed.includes(s));
+    if (refused.length) grant.rejectResourceScope(resource, refused.join(' '));
   }
 }
 
@@ -238,5 +241,12 @@ export function providerConfiguration(deps: ConfigurationDeps, jwks: { keys: Pri
       client.clientAuthMethod === 'none' &&
       client.redirectUris!.some((uri) => URL.parse(uri)?.origin === origin),
     renderError: pages.error,
+    // Outgoing calls (back-channel logout) go only to URIs an administrator registered, and
+    // internal applications on private addresses are the normal case: the provider's block of
+    // special-use addresses (aimed at dynamically registered clients) is left out.
+    fetch: (url, options) => {
+      const { dispatcher: _, ...rest } = options as RequestInit & { dispatcher?: unknown };
+      return fetch(url, rest);
+    },
   };
 }

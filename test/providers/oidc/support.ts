@@ -6,6 +6,9 @@ import { createLogger } from '../../../src/log.ts';
 import { type Runtime, startRuntime } from '../../../src/runtime.ts';
 import { createTestDatabase } from '../../support/postgres.ts';
 import { freePort, logCapture, tempDir } from '../../support/server.ts';
+import { CookieJar, type Credentials, completeSignIn, hidden, postForm } from '../../support/signin.ts';
+
+export { CookieJar };
 
 export interface OidcServer {
   url: string;
@@ -89,4 +92,57 @@ export async function recorder(): Promise<{
       await new Promise((resolve) => server.close(resolve));
     },
   };
+}
+
+/** What a browser does between an authorization request and the redirect back to the client. */
+export interface BrowseOptions {
+  /** Where the client's redirect URIs live: the walk stops at the first redirect there. */
+  stopAt: string;
+  /** Sign-in credentials, used when the walk reaches the sign-in page. */
+  credentials?: Credentials;
+  /** What to do on a consent page (default: allow). */
+  consent?: 'allow' | 'deny';
+}
+
+/**
+ * Follows an authorization (or device, or logout) flow as a browser would: redirects, the sign-in
+ * pages (password and TOTP), the consent page. Returns the URL the server finally sent the
+ * browser to (under `stopAt`), or the last page when the flow ends on one.
+ */
+export async function browse(
+  jar: CookieJar,
+  start: string,
+  options: BrowseOptions,
+): Promise<{ location?: string; page?: { status: number; body: string; url: string } }> {
+  let location = start;
+  for (let hops = 0; hops < 20; hops++) {
+    if (location.startsWith(options.stopAt)) return { location };
+    const path = new URL(location).pathname;
+    if (path === '/signin') {
+      if (!options.credentials) throw new Error(`sign-in asked for at ${location}`);
+      const done = await completeSignIn(jar, location, options.credentials);
+      location = new URL(done.location, location).href;
+      continue;
+    }
+    const response = await jar.fetch(location);
+    if (process.env['BROWSE_DEBUG'])
+      console.log('BROWSE', response.status, location, response.headers.get('location'));
+    if (response.status >= 300 && response.status < 400) {
+      location = new URL(response.headers.get('location')!, location).href;
+      continue;
+    }
+    const body = await response.text();
+    const consent = /<form method="post" action="([^"]+\/confirm)">/.exec(body);
+    if (response.status === 200 && consent) {
+      const answer = await postForm(jar, new URL(consent[1]!, location).href, {
+        csrf: hidden(body, 'csrf')!,
+        decision: options.consent ?? 'allow',
+      });
+      if (answer.status !== 303) throw new Error(`consent answered ${answer.status}`);
+      location = new URL(answer.headers.get('location')!, location).href;
+      continue;
+    }
+    return { page: { status: response.status, body, url: location } };
+  }
+  throw new Error('too many redirects');
 }
