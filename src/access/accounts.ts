@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { type AuditContext, audit } from '../audit/audit.ts';
+import { canonicalJson } from '../audit/canonical-json.ts';
 import { emit } from '../directory/events.ts';
 import { parseInput } from '../directory/validate.ts';
 import { GatehouseError } from '../errors.ts';
@@ -108,7 +109,7 @@ export async function updateAccount(
   const patch = parseInput(accountUpdateSchema, input, 'access.invalid');
   const current = await getAccount(tx, id);
   const fields = (['name', 'email', 'tags'] as const).filter(
-    (f) => patch[f] !== undefined && JSON.stringify(patch[f]) !== JSON.stringify(current[f]),
+    (f) => patch[f] !== undefined && canonicalJson(patch[f]) !== canonicalJson(current[f]),
   );
   if (fields.length === 0) return current;
   let row: AccountRow;

@@ -1,4 +1,5 @@
 import { type AuditContext, audit } from '../audit/audit.ts';
+import { canonicalJson } from '../audit/canonical-json.ts';
 import { emit } from '../directory/events.ts';
 import { parseInput } from '../directory/validate.ts';
 import { GatehouseError } from '../errors.ts';
@@ -217,7 +218,7 @@ export async function updatePermissionSet(
   if (!UUID.test(id)) throw notFound(id);
   await tx.query('select id from permission_sets where id = $1 for update', [id]);
   const current = await getPermissionSet(tx, id);
-  const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  const same = (a: unknown, b: unknown) => canonicalJson(a ?? null) === canonicalJson(b ?? null);
   const fields = FIELDS.filter((f) => patch[f] !== undefined && !same(patch[f], current[f]));
   if (fields.length === 0) return current;
   const next = { ...current, ...Object.fromEntries(fields.map((f) => [f, patch[f]])) } as PermissionSet;

@@ -1,4 +1,5 @@
 import { type AuditContext, audit } from '../audit/audit.ts';
+import { canonicalJson } from '../audit/canonical-json.ts';
 import { emit } from '../directory/events.ts';
 import { parseInput } from '../directory/validate.ts';
 import { GatehouseError } from '../errors.ts';
@@ -119,7 +120,7 @@ export async function updatePolicy(
   if (!locked[0]) throw notFound(id);
   const current = toPolicy(locked[0]);
   const documentChanged =
-    patch.document !== undefined && JSON.stringify(patch.document) !== JSON.stringify(current.document);
+    patch.document !== undefined && canonicalJson(patch.document) !== canonicalJson(current.document);
   const fields = [
     ...(patch.name !== undefined && patch.name !== current.name ? ['name'] : []),
     ...(patch.description !== undefined && (patch.description ?? null) !== current.description

@@ -36,7 +36,7 @@ export interface SealingKeySource {
 }
 
 interface Derived {
-  session: Buffer;
+  session: KeyObject;
   secret: KeyObject;
 }
 
@@ -68,7 +68,7 @@ export function createDerivedKeys(source: SealingKeySource) {
     const hit = cache.get(key.kid);
     if (hit && hit.raw === key.key) return hit.derived;
     const derived = {
-      session: deriveKey(key.key, 'sts-session-v1'),
+      session: createSecretKey(deriveKey(key.key, 'sts-session-v1')),
       secret: createSecretKey(deriveKey(key.key, 'sts-secret-v1')),
     };
     if (cache.size > 64) cache.clear();

@@ -149,15 +149,24 @@ export function createAccessVerifier(deps: VerifierDeps): AccessVerifier {
   const keyCache = createSigningKeyCache();
   const now = deps.now ?? Date.now;
   const observe = deps.observe ?? (() => {});
+  const opened = createOpenedCache();
   const lookup = (
     accessKeyId: string,
     context: { securityToken: string | undefined },
   ): Looked | undefined => {
-    if (context.securityToken === undefined) return undefined;
-    const opened = openSessionToken(keys, accessKeyId, context.securityToken);
-    if (!opened.ok) return undefined;
+    const token = context.securityToken;
+    if (token === undefined) return undefined;
+    // Clients sign many requests with one credential: the opened token is remembered, keyed by the
+    // exact (access key id, token) text, so AES-GCM and the secret's HMAC run once per credential.
+    const id = accessKeyId + '\n' + token;
+    const hit = opened.get(id);
+    if (hit !== undefined) return hit;
+    const result = openSessionToken(keys, accessKeyId, token);
+    if (!result.ok) return undefined;
     // The token opened under this access key id (associated data), so it needs no second compare.
-    return { secretAccessKey: opened.secretAccessKey, claims: opened.claims };
+    const looked = { secretAccessKey: result.secretAccessKey, claims: result.claims };
+    opened.set(id, looked);
+    return looked;
   };
 
   function authenticate(
@@ -286,4 +295,28 @@ export function decide(
   };
   if (evaluation.matched) decision.statement = evaluation.matched;
   return decision;
+}
+
+/** Two generations approximate an LRU without touching the map on every hit (as the signing-key cache). */
+function createOpenedCache(maxEntries = 20_000) {
+  const half = maxEntries / 2;
+  let young = new Map<string, Looked>();
+  let old = new Map<string, Looked>();
+  const set = (id: string, value: Looked): void => {
+    if (young.size >= half) {
+      old = young;
+      young = new Map();
+    }
+    young.set(id, value);
+  };
+  return {
+    get(id: string): Looked | undefined {
+      const hit = young.get(id);
+      if (hit !== undefined) return hit;
+      const aged = old.get(id);
+      if (aged !== undefined) set(id, aged);
+      return aged;
+    },
+    set,
+  };
 }

@@ -63,6 +63,8 @@ export function authorizeFastRoute(runtime: Runtime): FastRoute {
     return principal;
   };
 
+  // Headers go out in one writeHead call with a flat list: cheaper than a setHeader per header.
+  const fixed = headers.flat();
   const send = (
     res: ServerResponse,
     status: number,
@@ -71,14 +73,19 @@ export function authorizeFastRoute(runtime: Runtime): FastRoute {
     extra?: [string, string],
   ) => {
     const text = JSON.stringify(body);
-    for (const [name, value] of headers) res.setHeader(name, value);
-    res.setHeader('X-Request-Id', requestId);
-    res.setHeader('Cache-Control', 'no-store');
-    if (extra) res.setHeader(extra[0], extra[1]);
-    res.writeHead(status, {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(text),
-    });
+    const list = [
+      ...fixed,
+      'X-Request-Id',
+      requestId,
+      'Cache-Control',
+      'no-store',
+      'Content-Type',
+      'application/json; charset=utf-8',
+      'Content-Length',
+      String(Buffer.byteLength(text)),
+    ];
+    if (extra) list.push(extra[0], extra[1]);
+    res.writeHead(status, list);
     res.end(text);
   };
 

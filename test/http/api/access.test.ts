@@ -1,7 +1,9 @@
 // The access admin API and the decision API over HTTP, on the real runtime (its revocation set and
 // access node): effective access, simulate, and /api/v1/authorize answering as the embedded verifier.
 import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
+import { openVerifier } from '../../../src/credentials/embedded.ts';
 import type { IssuedCredentials } from '../../../src/credentials/issue.ts';
 import type { SigV4Request } from '../../../src/credentials/sigv4.ts';
 import { dynamoQuery, getObject, sdkSign } from '../../credentials/sdk-sign.ts';
@@ -183,9 +185,26 @@ describe.each(backends)('access API on $name', (backend) => {
         mfa: true,
       },
     });
-    const embedded = runtime.access.verifier.authorize(signed, decide);
-    expect(embedded).toMatchObject({ ok: true, allowed: true, statement: answer.body['statement'] });
-    if (embedded.ok) expect(answer.body['principal']).toEqual(JSON.parse(JSON.stringify(embedded.principal)));
+    // The library entry point (package export gatehouse/verifier), opened as a service would:
+    // its own key ring, revocation set and catalog from the same database and master key.
+    const library = await openVerifier({ db: runtime.db, masterKey: runtime.masterKey.toString('base64') });
+    try {
+      const embedded = library.authorize(signed, decide);
+      expect(embedded).toMatchObject({ ok: true, allowed: true, statement: answer.body['statement'] });
+      if (embedded.ok)
+        expect(answer.body['principal']).toEqual(JSON.parse(JSON.stringify(embedded.principal)));
+      const denied = library.authorize(signed, { ...decide, action: 's3:PutObject' });
+      const deniedHttp = await api.call<Json>('POST', '/authorize', {
+        token: api.tokens.authorize,
+        body: { ...body, action: 's3:PutObject' },
+      });
+      expect(deniedHttp.body).toMatchObject({ allowed: false, decision: 'ImplicitDeny', statement: null });
+      expect(denied).toMatchObject({ ok: true, allowed: false, decision: 'ImplicitDeny' });
+    } finally {
+      await library.close();
+    }
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+    expect(existsSync(new URL(`../../../${pkg.exports['./verifier']}`, import.meta.url))).toBe(true);
 
     const dynamo = dynamoQuery('team');
     const dynamoSigned = await signAs(credentials, dynamo, 'dynamodb');
