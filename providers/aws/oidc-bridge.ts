@@ -2,11 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import { audit } from '../../src/audit/audit.ts';
-import { CLI_CLIENT_ID } from '../../src/cli/oauth-client.ts';
+import { CLI_CLIENT_ID, ensureCliClient } from '../../src/clients/cli-client.ts';
 import { createClient, findClient } from '../../src/clients/clients.ts';
+import { revokeGrant } from '../../src/clients/grants.ts';
 import { DEVICE_CODE_GRANT, type GrantType } from '../../src/clients/schemas.ts';
-import { userTarget } from '../../src/directory/users.ts';
 import { GatehouseError, isGatehouseError } from '../../src/errors.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { OIDC_PREFIX } from '../oidc/configuration.ts';
@@ -233,13 +232,13 @@ export function oidcBridge(runtime: Runtime, oidc: OidcProvider): OidcBridge {
     },
 
     async revoke(session, context) {
-      await runtime.db.transaction(async (tx) => {
-        // The whole grant: the access token, its refresh tokens, the device code behind them.
-        if (session.grantId) await tx.query('delete from oidc_store where grant_id = $1', [session.grantId]);
-        else
-          await tx.query(`delete from oidc_store where model = 'AccessToken' and id = $1`, [session.tokenId]);
-        await audit(tx, context, { action: 'aws.sso.logout', target: userTarget(session.userId) });
-      });
+      // The whole grant: the access token, its refresh tokens, the device code behind them.
+      if (session.grantId) {
+        const grantId = session.grantId;
+        await runtime.db.transaction((tx) =>
+          revokeGrant(tx, context, session.userId, grantId, 'aws sso logout'),
+        );
+      } else await (await oidc.current().AccessToken.find(session.tokenId))?.destroy();
     },
 
     async trustedAudience(clientId) {
@@ -247,28 +246,6 @@ export function oidcBridge(runtime: Runtime, oidc: OidcProvider): OidcBridge {
       return client?.firstParty === true;
     },
 
-    async ensureCliClient() {
-      if (await findClient(runtime.db, CLI_CLIENT_ID)) return;
-      try {
-        await runtime.db.transaction((tx) =>
-          createClient(
-            tx,
-            { actor: 'system' },
-            {
-              clientId: CLI_CLIENT_ID,
-              public: true,
-              name: 'Gatehouse CLI',
-              applicationType: 'native',
-              firstParty: true,
-              grantTypes: [DEVICE_CODE_GRANT, 'refresh_token'],
-              scopes: ['openid', 'profile', 'offline_access'],
-            },
-          ),
-        );
-      } catch (error) {
-        // Another node created it first.
-        if (!(isGatehouseError(error) && error.code === 'clients.exists')) throw error;
-      }
-    },
+    ensureCliClient: () => ensureCliClient(runtime.db),
   };
 }

@@ -122,7 +122,7 @@ export function stsRoutes(runtime: Runtime, backend: StsBackend): Router {
       );
     switch (request.action) {
       case 'GetCallerIdentity':
-        return respond(ctx, request.action, getCallerIdentity(ctx, body, backend) as unknown as XmlValue);
+        return respond(ctx, request.action, { ...getCallerIdentity(ctx, body, backend) });
       case 'AssumeRoleWithWebIdentity':
         return respond(ctx, request.action, await assumeRoleWithWebIdentity(ctx, request, backend));
       case 'AssumeRoleWithSAML':

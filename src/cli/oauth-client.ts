@@ -1,11 +1,10 @@
 import { z } from 'zod';
+import { CLI_CLIENT_ID } from '../clients/cli-client.ts';
 import { GatehouseError } from '../errors.ts';
 
 // The CLI's side of OAuth against Gatehouse's OpenID provider: discovery, device authorization
 // (RFC 8628) and refresh. Plain fetch; every answer is validated before use.
 
-/** The first-party public client the CLI signs in as (ensured by the server at start). */
-export const CLI_CLIENT_ID = 'gatehouse-cli';
 export const CLI_SCOPES = 'openid profile offline_access';
 
 const discoverySchema = z.object({
