@@ -1,7 +1,9 @@
 import { findAccount } from '../../src/access/accounts.ts';
 import { effectiveAccess } from '../../src/access/assignments.ts';
+import { findPermissionSetByName } from '../../src/access/permission-sets.ts';
 import type { AuditContext } from '../../src/audit/audit.ts';
-import type { CredentialIssuer } from '../../src/credentials/issue.ts';
+import type { CredentialIssuer, IssuedCredentials } from '../../src/credentials/issue.ts';
+import { isGatehouseError } from '../../src/errors.ts';
 import type { Db } from '../../src/store/db.ts';
 import { ssoError } from './json.ts';
 import type { SsoBackend, SsoSession } from './sso.ts';
@@ -37,14 +39,20 @@ export function ssoBackend(db: Db, tokens: BearerTokens, issuer: CredentialIssue
         .map((a) => a.permissionSetName);
     },
     async credentials(session, accountId, roleName, context) {
-      const held = (await effectiveAccess(db, session.userId)).find(
-        (a) => a.accountId === accountId && a.permissionSetName === roleName,
-      );
-      if (!held) throw NO_ACCESS();
-      const issued = await issuer.issue(
-        { userId: session.userId, accountId, permissionSetId: held.permissionSetId, mfa: session.mfa },
-        context,
-      );
+      // The issuer checks that the person holds the set in the account (and audits a refusal).
+      const set = await findPermissionSetByName(db, roleName);
+      if (!set) throw NO_ACCESS();
+      let issued: IssuedCredentials;
+      try {
+        issued = await issuer.issue(
+          { userId: session.userId, accountId, permissionSetId: set.id, mfa: session.mfa },
+          context,
+        );
+      } catch (error) {
+        // Not assigned, not active, root: AWS says no more than "No access".
+        if (isGatehouseError(error) && error.kind === 'forbidden') throw NO_ACCESS();
+        throw error;
+      }
       return {
         accessKeyId: issued.AccessKeyId,
         secretAccessKey: issued.SecretAccessKey,
