@@ -97,6 +97,13 @@ try {
       throw new Error(`${options.url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
     return result;
   };
+  // Baseline in the same run (the machine is shared): the whole middleware stack answering a 404.
+  const baseline = await autocannon({
+    url: `${url}/no-such-path`,
+    connections: 20,
+    duration: 8,
+    pipelining: 1,
+  });
   await run({ url: credentialsUrl, headers: bearer, duration: 2 });
   const credentials = await run({ url: credentialsUrl, headers: bearer });
   await run({ url: `${url}/aws/sts`, method: 'POST', headers: signed.headers, body, duration: 2 });
@@ -113,6 +120,11 @@ try {
         'GetCallerIdentity, SigV4-verified (/aws/sts)',
         caller.requests.average.toFixed(0),
         `${caller.latency.p99} ms`,
+      ],
+      [
+        'baseline: full middleware stack, 404 JSON',
+        baseline.requests.average.toFixed(0),
+        `${baseline.latency.p99} ms`,
       ],
     ]),
   );
