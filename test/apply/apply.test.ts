@@ -336,7 +336,7 @@ groups:
         [
           'users: []\napplications:\n  - { name: Grafana }\n',
           [
-            'state.yaml:2: applications: unknown section "applications" (known: users, groups, accounts, policies, permissionSets, assignments)',
+            'state.yaml:2: applications: unknown section "applications" (known: users, groups, accounts, policies, permissionSets, assignments, clients)',
           ],
         ],
         [
