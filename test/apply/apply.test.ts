@@ -394,7 +394,7 @@ groups:
         [
           '- a\n- b\n',
           [
-            'state.yaml:1: expected a mapping of sections (users, groups, accounts, policies, permissionSets, assignments)',
+            'state.yaml:1: expected a mapping of sections (users, groups, accounts, policies, permissionSets, assignments, clients)',
           ],
         ],
         [
