@@ -37,6 +37,8 @@ ${view.forceLogin ? html`<input type="hidden" name="prompt" value="login">` : ''
 export interface MfaView {
   csrf: string;
   userName: string;
+  /** Where the sign-in goes afterwards (kept by "start again"). */
+  returnTo: string;
   error?: string;
 }
 
@@ -53,7 +55,7 @@ ${alert(view.error)}
 <p class="hint" id="code-hint">Six digits. Lost your device? Enter one of your recovery codes instead.</p>
 <button type="submit">Verify</button>
 </form>
-<p><a href="/signin">Start again</a></p>`,
+<p><a href="/signin?return_to=${encodeURIComponent(view.returnTo)}">Start again</a></p>`,
   });
 }
 

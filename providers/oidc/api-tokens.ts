@@ -51,7 +51,7 @@ export function oidcAccessTokenVerifier(runtime: Runtime): BearerVerifier {
     const user = await findUser(runtime.db, String(claims.sub));
     if (user?.status !== 'active') return undefined;
     if ((claims.iat ?? 0) < Math.floor(user.validAfter.getTime() / 1000)) return undefined;
-    const held = await personApiScopes(runtime.db, user);
+    const held = await personApiScopes(runtime.db, user, runtime.config.administrators.group);
     return {
       actor: `user:${user.id}`,
       scopes: granted.filter((s) => held.some((h) => hasScope([h], s))),

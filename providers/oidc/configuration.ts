@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import {
   type Configuration,
+  type ExternalSigningKey,
   errors,
   type Grant,
   interactionPolicy,
@@ -16,7 +17,6 @@ import { ACR_MFA } from '../../src/sessions/assurance.ts';
 import { accountFinder, CLAIMS } from './account.ts';
 import { adapterFactory, type ClientLookup } from './adapter.ts';
 import { EXTRA_METADATA } from './client-metadata.ts';
-import type { PrivateJwk } from './keys.ts';
 import { pages } from './pages.ts';
 import { currentSession } from './portal.ts';
 
@@ -55,7 +55,10 @@ export async function grantableApiScopes(
   if (!session?.mfa || session.userId !== accountId) return [];
   const user = await findUser(runtime.db, accountId);
   if (!user) return [];
-  return allowedApiScopes(requested, await personApiScopes(runtime.db, user));
+  return allowedApiScopes(
+    requested,
+    await personApiScopes(runtime.db, user, runtime.config.administrators.group),
+  );
 }
 
 /** Adds what was asked for to a grant (OIDC scopes, and the resource scopes the person may hold). */
@@ -78,7 +81,10 @@ export async function extendGrant(
 }
 
 /** oidc-provider's configuration: what Gatehouse enables, and where it plugs in its own parts. */
-export function providerConfiguration(deps: ConfigurationDeps, jwks: { keys: PrivateJwk[] }): Configuration {
+export function providerConfiguration(
+  deps: ConfigurationDeps,
+  jwks: { keys: ExternalSigningKey[] },
+): Configuration {
   const { runtime } = deps;
   const { config, db } = runtime;
   const seconds = (ms: number) => Math.round(ms / 1000);
@@ -230,11 +236,14 @@ export function providerConfiguration(deps: ConfigurationDeps, jwks: { keys: Pri
             audience: api,
             accessTokenTTL: extras(client).gatehouse_access_token_ttl ?? seconds(config.oidc.accessTokenTtl),
             accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'ES256' } },
+            // Signed like the client's ID tokens (ES256 unless it asked for RS256 or EdDSA).
+            jwt: { sign: { alg: (client.idTokenSignedResponseAlg ?? 'ES256') as 'ES256' } },
           };
         },
       },
       dPoP: { enabled: false },
+      // Keys sign through the key ring (keys.ts); the feature's version is pinned by its ack.
+      externalSigningSupport: { enabled: true, ack: 'experimental-01' },
     },
     clientBasedCORS: (_ctx, origin, client) =>
       // Browser applications (public clients) may call the token and userinfo endpoints.

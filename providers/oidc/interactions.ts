@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import type { InteractionResults } from 'oidc-provider';
 import { canUseClient } from '../../src/clients/client-access.ts';
+import { recordConsent } from '../../src/clients/consent.ts';
 import { findUser } from '../../src/directory/users.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { consentPage, continuePage, oidcErrorPage } from '../../views/oidc.ts';
@@ -31,11 +32,13 @@ const signInUrl = (uid: string, fresh: boolean) =>
  */
 function needsFreshSignIn(interaction: Interaction, session: PortalSession): boolean {
   const authTime = session.authTime.getTime();
-  if (interaction.prompt.reasons.includes('login_prompt') && authTime < interaction.iat * 1000) return true;
+  // A sign-in after this authorization request began satisfies both.
+  if (authTime >= interaction.iat * 1000) return false;
+  if (interaction.prompt.reasons.includes('login_prompt')) return true;
   const maxAge = Number(interaction.params['max_age']);
   return (
-    Number.isFinite(maxAge) &&
     interaction.params['max_age'] !== undefined &&
+    Number.isFinite(maxAge) &&
     authTime < Date.now() - maxAge * 1000
   );
 }
@@ -134,13 +137,20 @@ export function interactionRoutes(router: Router, runtime: Runtime, oidc: OidcPr
     const accountId = interaction.session?.accountId;
     if (interaction.prompt.name !== 'consent' || !session || !accountId || session.userId !== accountId)
       return fail(ctx, 400, 'session_not_found');
+    const clientId = String(interaction.params['client_id']);
+    const audit = {
+      actor: `user:${accountId}`,
+      ip: ctx.ip,
+      requestId: String(ctx.state['requestId'] ?? '') || null,
+    };
     if (form.get('decision') !== 'allow') {
+      await recordConsent(runtime.db, audit, clientId, 'deny', []);
       return proceed(ctx, { error: 'access_denied', error_description: 'the person refused access' }, true);
     }
     const provider = oidc.current();
     const grant =
       (interaction.grantId ? await provider.Grant.find(interaction.grantId) : undefined) ??
-      new provider.Grant({ accountId, clientId: String(interaction.params['client_id']) });
+      new provider.Grant({ accountId, clientId });
     const missing = interaction.prompt.details as {
       missingOIDCScope?: string[];
       missingOIDCClaims?: string[];
@@ -152,6 +162,10 @@ export function interactionRoutes(router: Router, runtime: Runtime, oidc: OidcPr
       resourceScopes: missing.missingResourceScopes ?? {},
     });
     const grantId = await grant.save();
+    await recordConsent(runtime.db, audit, clientId, 'allow', [
+      ...(missing.missingOIDCScope ?? []),
+      ...Object.values(missing.missingResourceScopes ?? {}).flat(),
+    ]);
     return proceed(ctx, { consent: { grantId } }, true);
   });
 

@@ -1,6 +1,42 @@
+import { type KeyObject, sign } from 'node:crypto';
+import { ExternalSigningKey } from 'oidc-provider';
 import type { KeyRing, SigningAlg, SigningKey } from '../../src/keys/keyring.ts';
 
-export type PrivateJwk = Record<string, unknown> & { kid: string; alg: string; use: 'sig' };
+/**
+ * A key of the key ring as the provider uses it. Signing is done here with Node's synchronous
+ * `crypto.sign` (the provider's default goes through WebCrypto, whose per-call thread hop cost a
+ * third of a client-credentials grant). The private key never leaves the key ring's KeyObject.
+ */
+class KeyRingKey extends ExternalSigningKey {
+  readonly #key: SigningKey;
+  readonly #verifyOnly: boolean;
+
+  constructor(key: SigningKey, verifyOnly: boolean) {
+    super();
+    this.#key = key;
+    this.#verifyOnly = verifyOnly;
+    // The provider's class has setters for both; its type declarations omit them.
+    const writable = this as unknown as { kid: string; alg: string };
+    writable.kid = key.kid;
+    writable.alg = key.alg;
+  }
+
+  /** Staged and retiring keys are published and verify, but never sign. */
+  override get key_ops(): string[] | undefined {
+    return this.#verifyOnly ? ['verify'] : undefined;
+  }
+
+  override keyObject(): KeyObject {
+    return this.#key.publicKey;
+  }
+
+  override sign(data: Uint8Array): Uint8Array {
+    const { alg, privateKey } = this.#key;
+    if (alg === 'ES256') return sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    if (alg === 'RS256') return sign('sha256', data, privateKey);
+    return sign(null, data, privateKey);
+  }
+}
 
 /**
  * The provider's key set, from the key ring: for each algorithm the key that signs now comes first
@@ -8,13 +44,14 @@ export type PrivateJwk = Record<string, unknown> & { kid: string; alg: string; u
  * (still verifying during the overlap) are marked verify-only, so the provider publishes them in
  * its JWKS but never signs with them.
  */
-export function providerJwks(keys: KeyRing): { keys: PrivateJwk[] } {
-  const out: PrivateJwk[] = [];
+export function providerJwks(keys: KeyRing): { keys: ExternalSigningKey[] } {
+  const out: ExternalSigningKey[] = [];
   for (const alg of ['ES256', 'RS256', 'EdDSA'] as const satisfies readonly SigningAlg[]) {
     const signing = currentKey(keys, alg);
-    const verifying = keys.verificationKeys(alg).filter((k) => k.kid !== signing?.kid);
-    if (signing) out.push(privateJwk(signing));
-    for (const key of verifying) out.push({ ...privateJwk(key), key_ops: ['verify'] });
+    if (signing) out.push(new KeyRingKey(signing, false));
+    for (const key of keys.verificationKeys(alg)) {
+      if (key.kid !== signing?.kid) out.push(new KeyRingKey(key, true));
+    }
   }
   return { keys: out };
 }
@@ -38,9 +75,4 @@ function currentKey(keys: KeyRing, alg: SigningAlg): SigningKey | undefined {
   } catch {
     return undefined;
   }
-}
-
-function privateJwk(key: SigningKey): PrivateJwk {
-  const jwk = key.privateKey.export({ format: 'jwk' }) as Record<string, unknown>;
-  return { ...jwk, kid: key.kid, alg: key.alg, use: 'sig' };
 }

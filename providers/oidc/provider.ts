@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { secretMatches } from '../../src/clients/clients.ts';
+import { recordGrantRevoked } from '../../src/clients/consent.ts';
 import { deleteExpiredArtefacts } from '../../src/clients/grants.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { clientCache } from './client-cache.ts';
@@ -12,7 +13,6 @@ import { endSession } from './portal.ts';
 export interface OidcProvider {
   /** The provider of the current key set (a new instance after a key rotation). */
   current(): Provider;
-  deps: ConfigurationDeps;
   /** Hands a request to the provider; `url` is the path below /oidc. */
   handle(ctx: Context, url: string): Promise<void>;
 }
@@ -64,9 +64,14 @@ export function createOidcProvider(runtime: Runtime): OidcProvider {
       const app = appContexts.get(ctx.req);
       if (app && logouts.has(ctx.req)) await endSession(runtime, app);
     });
-    provider.on('grant.revoked', (_ctx: KoaContextWithOIDC, grantId: string) =>
-      runtime.log.info({ grantId }, 'oidc grant revoked'),
-    );
+    provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
+      const route = ctx.oidc?.route;
+      runtime.log.info({ grantId, route }, 'oidc grant revoked');
+      recordGrantRevoked(runtime.db, { grantId, clientId: ctx.oidc?.client?.clientId, route }).catch(
+        (error: unknown) =>
+          runtime.log.warn({ err: (error as Error).message }, 'audit of a grant revocation failed'),
+      );
+    });
     provider.on('backchannel.error', (_ctx: KoaContextWithOIDC, err: Error, client: { clientId: string }) =>
       runtime.log.warn({ err: err.message, clientId: client.clientId }, 'back-channel logout failed'),
     );
@@ -100,7 +105,6 @@ export function createOidcProvider(runtime: Runtime): OidcProvider {
 
   return {
     current,
-    deps,
     async handle(ctx, url) {
       current();
       const req = ctx.req as IncomingMessage & { originalUrl?: string };

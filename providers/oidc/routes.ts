@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { pageErrors } from '../../src/http/page-errors.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { OIDC_PREFIX } from './configuration.ts';
 import { interactionRoutes } from './interactions.ts';
@@ -11,6 +12,8 @@ import { withoutFormAction } from './security.ts';
  */
 export function oidcRoutes(runtime: Runtime, oidc: OidcProvider): Router {
   const router = new Router();
+  // The interaction pages answer errors (a database outage…) with a page, not JSON.
+  router.use(pageErrors(runtime.log));
   interactionRoutes(router, runtime, oidc);
   router.all(`${OIDC_PREFIX}{/*rest}`, async (ctx) => {
     ctx.res.setHeader('Content-Security-Policy', withoutFormAction(ctx));

@@ -8,7 +8,6 @@ import { loadMasterKey } from '../keys/master-key.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { policyCommand } from '../policy/cli.ts';
 import { startRuntime } from '../runtime.ts';
-import { serve } from '../server.ts';
 import type { Db } from '../store/db.ts';
 import { migrate, migrationStatus, readMigrations } from '../store/migrate.ts';
 import { openDb } from '../store/open.ts';
@@ -84,6 +83,8 @@ export const commands: Record<string, Command> = {
       if (values.help) return help(this, context.io);
       const cfg = config(context);
       const log = createLogger(cfg.log.level);
+      // Loaded here: the HTTP stack (the OpenID provider above all) would slow every other command.
+      const { serve } = await import('../server.ts');
       const running = await serve(cfg, log, {
         ...(values['no-migrate'] ? { migrate: false } : {}),
         announce: context.io.stderr,

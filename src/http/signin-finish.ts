@@ -1,6 +1,4 @@
 import type { Context } from 'koa';
-import QRCode from 'qrcode';
-import { Html } from '../../views/html.ts';
 import type { AuditContext } from '../audit/audit.ts';
 import { hasSecondFactor } from '../auth/mfa/devices.ts';
 import { mfaRequired } from '../auth/mfa/policy.ts';
@@ -69,10 +67,4 @@ export async function finishSignIn(
   setSessionCookie(runtime, ctx, token, session);
   clearFlow(runtime, ctx);
   return session;
-}
-
-/** The QR code of an otpauth:// URI as inline SVG (no image request, nothing for the CSP to allow). */
-export async function qrSvg(uri: string): Promise<Html> {
-  const svg = await QRCode.toString(uri, { type: 'svg', margin: 2, errorCorrectionLevel: 'M' });
-  return new Html(svg);
 }

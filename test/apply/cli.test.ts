@@ -134,13 +134,13 @@ describe.each(kinds)('gatehouse apply on %s', (kind) => {
 
       writeFileSync(
         join(cwd, 'bad.yaml'),
-        'groups:\n  - { name: platform, members: [user:alice, user:dave] }\napplications: []\n',
+        'groups:\n  - { name: platform, members: [user:alice, user:dave] }\nwidgets: []\n',
       );
       const unknown = await run('-f', 'bad.yaml');
       expect([unknown.code, lines(unknown.stderr)]).toEqual([
         1,
         [
-          'gatehouse apply: bad.yaml:3: applications: unknown section "applications" (known: users, groups, accounts, policies, permissionSets, assignments, clients)',
+          'gatehouse apply: bad.yaml:3: widgets: unknown section "widgets" (known: users, groups, accounts, policies, permissionSets, assignments, clients)',
         ],
       ]);
       writeFileSync(

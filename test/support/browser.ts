@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { ROOT } from './server.ts';
@@ -10,6 +10,14 @@ import { ROOT } from './server.ts';
  */
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
+
+/** Why the browser tests cannot run here, or undefined when they can (in CI a missing one is an error). */
+export function browserUnavailable(): string | undefined {
+  const reason = existsSync(CHROMIUM) ? undefined : `${CHROMIUM} is missing (Debian package chromium)`;
+  if (reason && process.env['CI']) throw new Error(`Chromium is required in CI: ${reason}`);
+  if (reason) console.warn(`browser tests skipped: ${reason}`);
+  return reason;
+}
 
 export interface TestBrowser {
   browser: Browser;

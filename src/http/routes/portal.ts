@@ -1,7 +1,12 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { errorPage } from '../../../views/errors.ts';
-import { type PortalView, portalPage } from '../../../views/portal.ts';
+import {
+  type PortalAccount,
+  type PortalApplication,
+  type PortalView,
+  portalPage,
+} from '../../../views/portal.ts';
 import { changePasswordPage, enrolPage, recoveryCodesPage } from '../../../views/signin.ts';
 import {
   confirmTotpEnrolment,
@@ -22,8 +27,10 @@ import { endSession, listUserSessions } from '../../sessions/sessions.ts';
 import type { PortalSession } from '../../sessions/types.ts';
 import { csrfToken, readCheckedForm } from '../csrf.ts';
 import { seeOther, sendPage } from '../page.ts';
+import { pageErrors } from '../page-errors.ts';
 import { clearSessionCookie, currentSession } from '../portal-session.ts';
-import { qrSvg, signInContext } from '../signin-finish.ts';
+import { qrSvg } from '../qr.ts';
+import { signInContext } from '../signin-finish.ts';
 import { passwordProblems } from './signin-steps.ts';
 
 /** Messages shown after a change (`/?notice=…`): fixed texts, nothing from the URL is echoed. */
@@ -35,13 +42,23 @@ const NOTICES: Record<string, string> = {
 };
 
 /**
+ * What later modules show in the portal: the accounts (with permission sets) and the applications
+ * a person may use. Each is asked for the signed-in user's data; absent, the section says none.
+ */
+export interface PortalSources {
+  accounts?: (userId: string) => Promise<PortalAccount[]>;
+  applications?: (userId: string) => Promise<PortalApplication[]>;
+}
+
+/**
  * The user portal at `/`: profile, second factors, recovery codes, password (built-in users),
  * sessions; accounts and applications are rendered from data that later modules provide.
  * Every page needs a live session (else: sign in, then come back); every change is a CSRF-checked
  * POST answered with a redirect.
  */
-export function portalRoutes(runtime: Runtime): Router {
+export function portalRoutes(runtime: Runtime, sources: PortalSources = {}): Router {
   const router = new Router();
+  router.use(pageErrors(runtime.log));
   const { db, keys } = runtime;
 
   /** The session and its user, or a redirect to sign in and come back to `returnTo`. */
@@ -59,18 +76,22 @@ export function portalRoutes(runtime: Runtime): Router {
 
   async function render(ctx: Context, session: PortalSession, user: User, status = 200, error?: string) {
     const notice = NOTICES[String(ctx.query['notice'] ?? '')];
-    const [groups, devices, left, required, admin, sessions] = await Promise.all([
+    const [groups, devices, left, required, admin, sessions, accounts, applications] = await Promise.all([
       effectiveGroups(db, user.id),
       listTotpDevices(db, user.id),
       remainingRecoveryCodes(db, user.id),
       mfaRequired(db, runtime.config, user),
       isAdministrator(db, user, runtime.config.administrators.group),
       listUserSessions(db, user.id, runtime.config.sessions),
+      sources.accounts?.(user.id) ?? [],
+      sources.applications?.(user.id) ?? [],
     ]);
     const view: PortalView = {
       csrf: csrfToken(runtime, ctx),
       ...(notice ? { notice } : {}),
-      ...(error ? { error } : {}),
+      ...(error || (required && devices.length === 0)
+        ? { error: error ?? 'A second factor is required for you: add an authenticator app now.' }
+        : {}),
       profile: {
         userName: user.userName,
         displayName: user.displayName,
@@ -84,8 +105,8 @@ export function portalRoutes(runtime: Runtime): Router {
       mfaRequired: required,
       canChangePassword: user.source === 'builtin',
       sessions: sessions.map((s) => ({ ...s, current: s.id === session.id })),
-      accounts: [],
-      applications: [],
+      accounts,
+      applications,
     };
     sendPage(ctx, status, portalPage(view));
   }

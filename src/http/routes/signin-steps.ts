@@ -17,7 +17,9 @@ import type { Runtime } from '../../runtime.ts';
 import { AMR_PASSWORD_OTP } from '../../sessions/assurance.ts';
 import { csrfToken, readCheckedForm } from '../csrf.ts';
 import { seeOther, sendPage } from '../page.ts';
-import { finishSignIn, flowUser, qrSvg, STEP_PATHS, signInContext, stepOf } from '../signin-finish.ts';
+import { pageErrors } from '../page-errors.ts';
+import { qrSvg } from '../qr.ts';
+import { finishSignIn, flowUser, STEP_PATHS, signInContext, stepOf } from '../signin-finish.ts';
 import { readFlow, type SignInFlow, saveFlow } from '../signin-flow.ts';
 import { SIGN_IN_FAILED } from './signin.ts';
 
@@ -31,6 +33,7 @@ const WRONG_CODE = 'That code did not work. Enter the code your app shows now (e
  */
 export function signInStepRoutes(runtime: Runtime): Router {
   const router = new Router();
+  router.use(pageErrors(runtime.log));
   const { db, keys } = runtime;
 
   /** The flow and its user, or a redirect to start again (expired, disabled meanwhile, …). */
@@ -61,7 +64,11 @@ export function signInStepRoutes(runtime: Runtime): Router {
   }
 
   const mfaForm = (ctx: Context, status: number, flow: SignInFlow, error?: string) =>
-    sendPage(ctx, status, mfaPage({ csrf: csrfToken(runtime, ctx), userName: flow.userName, error }));
+    sendPage(
+      ctx,
+      status,
+      mfaPage({ csrf: csrfToken(runtime, ctx), userName: flow.userName, returnTo: flow.returnTo, error }),
+    );
 
   router.get('/signin/mfa', async (ctx) => {
     const loaded = await load(ctx, '/signin/mfa');

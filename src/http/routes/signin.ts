@@ -7,6 +7,7 @@ import type { Runtime } from '../../runtime.ts';
 import { AMR_PASSWORD } from '../../sessions/assurance.ts';
 import { csrfToken, readCheckedForm } from '../csrf.ts';
 import { seeOther, sendPage } from '../page.ts';
+import { pageErrors } from '../page-errors.ts';
 import { currentSession, endSession } from '../portal-session.ts';
 import { safeReturnTo } from '../return-to.ts';
 import { finishSignIn, STEP_PATHS, signInContext, stepOf } from '../signin-finish.ts';
@@ -26,6 +27,7 @@ export const SIGN_IN_FAILED =
  */
 export function signInRoutes(runtime: Runtime): Router {
   const router = new Router();
+  router.use(pageErrors(runtime.log));
 
   const renderForm = (
     ctx: Context,

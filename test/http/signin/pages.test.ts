@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { queryAudit } from '../../../src/audit/audit.ts';
-import { disableUser } from '../../../src/directory/users.ts';
+import { createGroup, findGroupByName } from '../../../src/directory/groups.ts';
+import { addMember } from '../../../src/directory/members.ts';
+import { deprovisionUser, disableUser } from '../../../src/directory/users.ts';
 import { safeReturnTo } from '../../../src/http/return-to.ts';
 import { appRouters } from '../../../src/http/routers.ts';
 import { backends } from '../../support/backends.ts';
@@ -189,6 +191,11 @@ describe.each(backends)('sign-in pages on $name (MFA optional)', (backend) => {
     const again = await submit(new CookieJar(), { username: u.userName, password: PASSWORD });
     expect(again.status).toBe(403);
     expect(await again.text()).toContain('disabled');
+    // Deprovisioned: gone, like an unknown name.
+    await server.runtime.db.transaction((tx) => deprovisionUser(tx, { actor: 'test' }, u.id));
+    const gone = await submit(new CookieJar(), { username: u.userName, password: PASSWORD });
+    expect(gone.status).toBe(401);
+    expect(alertOf(await gone.text())).toContain('did not work');
   });
 
   test('prompt=login signs in again with a session; the new session replaces the old one', async () => {
@@ -265,6 +272,42 @@ describe.each(backends)('sign-in pages on $name (MFA optional)', (backend) => {
     const ok = await change(PASSWORD, 'Brand-New-Lighthouse-77');
     expect(ok.status).toBe(303);
     expect(jar.cookies.has('gh_session')).toBe(true);
+  });
+
+  test('optional policy: administrators must still enrol, others sign in with a password alone', async () => {
+    const plain = await newUser();
+    const admin = await newUser();
+    await server.runtime.db.transaction(async (tx) => {
+      const admins =
+        (await findGroupByName(tx, 'gatehouse-admins')) ??
+        (await createGroup(tx, { actor: 'test' }, { name: 'gatehouse-admins' }));
+      await addMember(tx, { actor: 'test' }, admins.id, { userId: admin.id });
+    });
+    const plainAnswer = await submit(new CookieJar(), { username: plain.userName, password: PASSWORD });
+    expect(plainAnswer.headers.get('location')).toBe('/');
+    const adminAnswer = await submit(new CookieJar(), { username: admin.userName, password: PASSWORD });
+    expect(adminAnswer.headers.get('location')).toBe('/signin/enrol');
+    const signedIn = await signIn({ baseUrl: server.url, userName: admin.userName, password: PASSWORD });
+    expect(signedIn.totpSecret).toBeDefined();
+    const sessions = await queryAudit(server.runtime.db, {
+      action: 'session.create',
+      target: `user:${admin.id}`,
+      limit: 1,
+    });
+    expect(sessions[0]!.details).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], acr: 'urn:gatehouse:acr:mfa' });
+  });
+
+  test('errors of the pages are pages too: an over-large form is a 413 page, not JSON', async () => {
+    const jar = new CookieJar();
+    const form = await (await jar.fetch(`${server.url}/signin`)).text();
+    const response = await postForm(jar, `${server.url}/signin`, {
+      csrf: hidden(form, 'csrf')!,
+      username: 'x'.repeat(100_000),
+      password: PASSWORD,
+    });
+    expect(response.status).toBe(413);
+    expect(response.headers.get('content-type')).toMatch(/text\/html/);
+    expect(await response.text()).toContain('Too much data');
   });
 
   test('step pages without a sign-in in progress go back to /signin', async () => {

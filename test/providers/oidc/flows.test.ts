@@ -136,6 +136,10 @@ describe.each(backends)('OpenID provider flows with openid-client on $name', (ba
     const claims = tokens.claims()!;
     expect(claims.sub).toBe(alice.id);
     expect(claims.iss).toBe(server.issuer);
+    const consent = await server.runtime.db.query<{ actor: string; outcome: string }>(
+      "select actor, outcome from audit_log where action = 'oidc.consent' and target = 'client:wiki'",
+    );
+    expect(consent.rows).toEqual([{ actor: `user:${alice.id}`, outcome: 'success' }]);
     expect(claims.aud).toBe('wiki');
     expect(claims.amr).toEqual(expect.arrayContaining(['pwd']));
     expect(typeof claims.auth_time).toBe('number');
@@ -172,6 +176,31 @@ describe.each(backends)('OpenID provider flows with openid-client on $name', (ba
       error: 'invalid_grant',
     });
     await expect(oauth.fetchUserInfo(config, second.access_token, alice.id)).rejects.toBeDefined();
+    const audit = await server.runtime.db.query<{ details: { route: string } }>(
+      "select details from audit_log where action = 'oidc.grant_revoke' order by seq desc limit 1",
+    );
+    expect(audit.rows[0]?.details.route).toBe('token');
+  });
+
+  test('prompt=login and an exceeded max_age send a signed-in browser back to the sign-in page', async () => {
+    const config = await configFor('console');
+    for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
+      const url = oauth.buildAuthorizationUrl(config, {
+        redirect_uri: CALLBACK,
+        scope: 'openid',
+        code_challenge: await oauth.calculatePKCECodeChallenge(oauth.randomPKCECodeVerifier()),
+        code_challenge_method: 'S256',
+        ...extra,
+      });
+      const toInteraction = await jar.fetch(url.href);
+      const interaction = new URL(toInteraction.headers.get('location')!, server.url).href;
+      const toSignIn = await jar.fetch(interaction);
+      expect(toSignIn.status).toBe(303);
+      const signin = new URL(toSignIn.headers.get('location')!, server.url);
+      expect(signin.pathname).toBe('/signin');
+      expect(signin.searchParams.get('return_to')).toBe(new URL(interaction).pathname);
+      expect(signin.searchParams.get('prompt')).toBe('login');
+    }
   });
 
   test('a replayed authorization code is invalid_grant', async () => {

@@ -1,6 +1,5 @@
 import * as oauth from 'openid-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ADMIN_GROUP } from '../../../src/clients/api-access.ts';
 import { type CreatedClient, createClient, deleteClient } from '../../../src/clients/clients.ts';
 import type { CreateClientInput } from '../../../src/clients/schemas.ts';
 import { createGroup } from '../../../src/directory/groups.ts';
@@ -162,7 +161,7 @@ describe.each(backends)('OAuth tokens, the admin API and keys on $name', (backen
     const carol = await createPasswordUser(db, 'carol', PASSWORD);
     await createPasswordUser(db, 'dave', PASSWORD);
     await db.transaction(async (tx) => {
-      const admins = await createGroup(tx, { actor: 'test' }, { name: ADMIN_GROUP });
+      const admins = await createGroup(tx, { actor: 'test' }, { name: 'gatehouse-admins' });
       await addMember(tx, { actor: 'test' }, admins.id, { userId: carol.id });
     });
     const config = await configFor('admin-console');
