@@ -221,9 +221,15 @@ describe.each(backends)('AWS SDK v3 clients against Gatehouse ($name)', (backend
     const token = await deviceLogin();
     await sso.send(new ListAccountsCommand({ accessToken: token.accessToken! }));
     await server.runtime.db.transaction((tx) => disableUser(tx, { actor: 'test' }, seeded.alice.id));
-    await expect(
-      sso.send(new ListAccountsCommand({ accessToken: token.accessToken! })),
-    ).rejects.toBeInstanceOf(UnauthorizedException);
+    // Revocation reaches the node by NOTIFY (or the reconcile timer): wait for it, not for a time.
+    await expect
+      .poll(
+        () => sso.send(new ListAccountsCommand({ accessToken: token.accessToken! })).catch((e: unknown) => e),
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBeInstanceOf(UnauthorizedException);
   });
 });
 
