@@ -1,3 +1,5 @@
+import { type AuditContext, audit } from '../audit/audit.ts';
+import { userTarget } from '../directory/users.ts';
 import type { Queryable } from '../store/db.ts';
 
 /**
@@ -27,5 +29,28 @@ export async function deleteExpiredArtefacts(q: Queryable, graceSeconds = 60): P
     `delete from oidc_store where expires_at < now() - make_interval(secs => $1)`,
     [graceSeconds],
   );
+  return rowCount;
+}
+
+/**
+ * Ends one grant of a person: its access and refresh tokens and the code behind them (an AWS SSO
+ * Logout). Audited in the same transaction.
+ */
+export async function revokeGrant(
+  tx: Queryable,
+  context: AuditContext,
+  userId: string,
+  grantId: string,
+  reason: string,
+): Promise<number> {
+  const { rowCount } = await tx.query('delete from oidc_store where grant_id = $1 and account_id = $2', [
+    grantId,
+    userId,
+  ]);
+  await audit(tx, context, {
+    action: 'oidc.grant.revoke',
+    target: userTarget(userId),
+    details: { grantId, reason, removed: rowCount },
+  });
   return rowCount;
 }

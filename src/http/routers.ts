@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import { awsFrontDoor } from '../../providers/aws/index.ts';
 import { oidcFrontDoor } from '../../providers/oidc/index.ts';
 import { lazySamlRoutes } from '../../providers/saml/lazy.ts';
 import { scimRoutes } from '../../providers/scim/index.ts';
@@ -30,6 +31,7 @@ export function appRouters(runtime: Runtime): Router[] {
     ...apiRoutes(runtime, { extraVerifiers: [oidc.apiVerifier] }),
     oidc.router,
     ...scimRoutes(runtime),
+    ...awsFrontDoor(runtime, oidc.provider),
   ];
 }
 
