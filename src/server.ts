@@ -6,6 +6,7 @@ import { createHandler } from './http/app.ts';
 import { appRouters } from './http/routers.ts';
 import type { Logger } from './log.ts';
 import { type Runtime, startRuntime } from './runtime.ts';
+import { startSessionHousekeeping } from './sessions/housekeeping.ts';
 import { startSyncScheduler } from './sync/scheduler.ts';
 
 export interface RunningServer {
@@ -51,11 +52,13 @@ export async function serve(config: Config, log: Logger, options: ServeOptions =
     const port = (server.address() as AddressInfo).port;
     log.info({ port, backend: runtime.db.kind, url: config.url }, 'gatehouse listening');
     const scheduler = startSyncScheduler(runtime);
+    const stopHousekeeping = startSessionHousekeeping(runtime);
 
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
         log.info('shutting down');
+        stopHousekeeping();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const deadline = setTimeout(() => server.closeAllConnections(), config.http.shutdownTimeout);

@@ -1,7 +1,7 @@
 import { type Html, html } from './html.ts';
 
 /** The page frame shared by every server-rendered page: no script, one stylesheet. */
-export function page(options: { title: string; body: Html }): string {
+export function page(options: { title: string; body: Html; wide?: boolean; header?: Html }): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -12,7 +12,8 @@ export function page(options: { title: string; body: Html }): string {
 <link rel="stylesheet" href="/assets/gatehouse.css">
 </head>
 <body>
-<main class="card">
+<main class="${options.wide ? 'card wide' : 'card'}">
+${options.header ?? ''}
 <h1>${options.title}</h1>
 ${options.body}
 </main>

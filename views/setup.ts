@@ -31,3 +31,12 @@ ${view.errors?.length ? html`<div class="errors" role="alert" id="errors"><ul>${
 export function messagePage(title: string, message: string): string {
   return page({ title, body: html`<p>${message}</p>` });
 }
+
+/** After a password was set from a link: on to signing in. */
+export function passwordSetPage(message: string): string {
+  return page({
+    title: 'Password set',
+    body: html`<p>${message}</p>
+<p><a href="/signin">Sign in</a></p>`,
+  });
+}

@@ -89,6 +89,10 @@ export const configSchema = z
     mfa: z
       .strictObject({ policy: z.enum(['required', 'optional']).default('required') })
       .default({ policy: 'required' }),
+    // Administrators: root and the effective members of this group (`NAME` built-in, `CONNECTOR/NAME` synced).
+    administrators: z
+      .strictObject({ group: z.string().min(1).max(256).default('gatehouse-admins') })
+      .default({ group: 'gatehouse-admins' }),
     passwordPolicy: z
       .strictObject({
         minLength: z.number().int().min(8).max(256).default(12),

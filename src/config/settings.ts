@@ -139,6 +139,12 @@ export const settings: readonly Setting[] = [
     doc: 'required | optional (administrators: always required)',
   },
   {
+    path: 'administrators.group',
+    env: 'GATEHOUSE_ADMINISTRATORS_GROUP',
+    type: 'string',
+    doc: 'group whose effective members are administrators, NAME or CONNECTOR/NAME (default gatehouse-admins)',
+  },
+  {
     path: 'passwordPolicy.minLength',
     env: 'GATEHOUSE_PASSWORD_POLICY_MIN_LENGTH',
     type: 'int',

@@ -2,9 +2,19 @@ import type Router from '@koa/router';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
 import { assetRoutes } from './routes/assets.ts';
+import { portalRoutes } from './routes/portal.ts';
 import { setupRoutes } from './routes/setup.ts';
+import { signInRoutes } from './routes/signin.ts';
+import { signInStepRoutes } from './routes/signin-steps.ts';
 
 /** Every module's routes, in one list: a new front door is one line here. */
 export function appRouters(runtime: Runtime): Router[] {
-  return [assetRoutes(), setupRoutes(runtime), ...apiRoutes(runtime)];
+  return [
+    assetRoutes(),
+    setupRoutes(runtime),
+    signInRoutes(runtime),
+    signInStepRoutes(runtime),
+    portalRoutes(runtime),
+    ...apiRoutes(runtime),
+  ];
 }

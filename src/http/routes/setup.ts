@@ -1,26 +1,25 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { messagePage, setupPage } from '../../../views/setup.ts';
+import { formExpiredPage } from '../../../views/errors.ts';
+import { messagePage, passwordSetPage, setupPage } from '../../../views/setup.ts';
 import { setPasswordWithToken } from '../../auth/passwords.ts';
 import { peekSetupToken, redeemSetupToken } from '../../directory/bootstrap.ts';
 import { getUser } from '../../directory/users.ts';
 import { GatehouseError } from '../../errors.ts';
 import type { Runtime } from '../../runtime.ts';
 import { readForm } from '../body.ts';
+import { csrfToken, csrfValid } from '../csrf.ts';
 
-const CSRF_COOKIE = 'gh_setup_csrf';
 const LINK_PURPOSES = new Set(['root-setup', 'password-reset']);
 
 /**
  * `/setup?token=…`: the page behind one-time set-up and reset links. The GET only looks at the
  * token; the POST spends it and sets the password in one transaction, so a password the policy
- * refuses leaves the link usable. Forms carry a double-submit CSRF token.
+ * refuses leaves the link usable. Forms carry the CSRF token of every page (csrf.ts).
  */
 export function setupRoutes(runtime: Runtime): Router {
   const router = new Router();
   const { db, config } = runtime;
-  const secure = config.url.startsWith('https:');
 
   const render = (ctx: Context, status: number, body: string) => {
     ctx.status = status;
@@ -43,14 +42,7 @@ export function setupRoutes(runtime: Runtime): Router {
     const found = token ? await peekSetupToken(db, token) : undefined;
     if (!found || !LINK_PURPOSES.has(found.purpose)) return invalidLink(ctx);
     const user = await getUser(db, found.userId);
-    const csrf = randomBytes(32).toString('base64url');
-    ctx.cookies.set(CSRF_COOKIE, csrf, {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure,
-      path: '/setup',
-      overwrite: true,
-    });
+    const csrf = csrfToken(runtime, ctx);
     render(
       ctx,
       200,
@@ -61,11 +53,7 @@ export function setupRoutes(runtime: Runtime): Router {
   router.post('/setup', async (ctx) => {
     const form = await readForm(ctx, 16 * 1024);
     const token = form.get('token') ?? '';
-    const cookie = Buffer.from(ctx.cookies.get(CSRF_COOKIE) ?? '');
-    const sent = Buffer.from(form.get('csrf') ?? '');
-    if (cookie.length < 32 || cookie.length !== sent.length || !timingSafeEqual(cookie, sent)) {
-      return render(ctx, 403, messagePage('Form expired', 'Open the link again and resubmit the form.'));
-    }
+    if (!csrfValid(runtime, ctx, form)) return render(ctx, 403, formExpiredPage());
     const found = token ? await peekSetupToken(db, token) : undefined;
     if (!found || !LINK_PURPOSES.has(found.purpose)) return invalidLink(ctx);
     const user = await getUser(db, found.userId);
@@ -76,7 +64,7 @@ export function setupRoutes(runtime: Runtime): Router {
         400,
         setupPage({
           token,
-          csrf: sent.toString(),
+          csrf: csrfToken(runtime, ctx),
           userName: user.userName,
           minLength: config.passwordPolicy.minLength,
           errors,
@@ -100,18 +88,10 @@ export function setupRoutes(runtime: Runtime): Router {
       }
       throw error;
     }
-    ctx.cookies.set(CSRF_COOKIE, '', {
-      httpOnly: true,
-      sameSite: 'strict',
-      secure,
-      path: '/setup',
-      maxAge: 0,
-    });
     render(
       ctx,
       200,
-      messagePage(
-        'Password set',
+      passwordSetPage(
         user.isRoot
           ? 'The root administrator has a password. At the first sign-in you will enrol a second factor; it cannot be skipped.'
           : 'Your password is set. You can sign in now.',
