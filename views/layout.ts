@@ -1,7 +1,13 @@
 import { type Html, html } from './html.ts';
 
 /** The page frame shared by every server-rendered page: no script, one stylesheet. */
-export function page(options: { title: string; body: Html; wide?: boolean; header?: Html }): string {
+export function page(options: {
+  title: string;
+  body: Html;
+  wide?: boolean;
+  header?: Html;
+  head?: Html;
+}): string {
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -10,6 +16,7 @@ export function page(options: { title: string; body: Html; wide?: boolean; heade
 <meta name="referrer" content="no-referrer">
 <title>${options.title} · Gatehouse</title>
 <link rel="stylesheet" href="/assets/gatehouse.css">
+${options.head ?? ''}
 </head>
 <body>
 <main class="${options.wide ? 'card wide' : 'card'}">

@@ -1,3 +1,4 @@
+import { clientsSection } from './clients.ts';
 import { groupsSection } from './groups.ts';
 import type { Section } from './section.ts';
 import { usersSection } from './users.ts';
@@ -6,4 +7,4 @@ import { usersSection } from './users.ts';
  * The sections of the state file, in the order their changes run: a section may refer to what an
  * earlier one creates (groups name users). A new section is one module and one line here.
  */
-export const sections: readonly Section<unknown>[] = [usersSection, groupsSection];
+export const sections: readonly Section<unknown>[] = [usersSection, groupsSection, clientsSection];

@@ -101,6 +101,19 @@ export const configSchema = z
         requireClasses: z.number().int().min(0).max(4).default(3),
       })
       .default({ minLength: 12, maxAge: 90 * 86_400_000, history: 5, requireClasses: 3 }),
+    oidc: z
+      .strictObject({
+        accessTokenTtl: duration.default(600_000),
+        idTokenTtl: duration.default(3_600_000),
+        refreshTokenTtl: duration.default(14 * 86_400_000),
+        cleanupInterval: duration.default(600_000),
+      })
+      .default({
+        accessTokenTtl: 600_000,
+        idTokenTtl: 3_600_000,
+        refreshTokenTtl: 14 * 86_400_000,
+        cleanupInterval: 600_000,
+      }),
     connectors,
   })
   .transform((config) => ({

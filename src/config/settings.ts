@@ -168,4 +168,28 @@ export const settings: readonly Setting[] = [
     type: 'int',
     doc: 'character classes required of 4 (default 3)',
   },
+  {
+    path: 'oidc.accessTokenTtl',
+    env: 'GATEHOUSE_OIDC_ACCESS_TOKEN_TTL',
+    type: 'duration',
+    doc: 'OAuth access token lifetime, unless the client sets one (default 10m)',
+  },
+  {
+    path: 'oidc.idTokenTtl',
+    env: 'GATEHOUSE_OIDC_ID_TOKEN_TTL',
+    type: 'duration',
+    doc: 'ID token lifetime (default 1h)',
+  },
+  {
+    path: 'oidc.refreshTokenTtl',
+    env: 'GATEHOUSE_OIDC_REFRESH_TOKEN_TTL',
+    type: 'duration',
+    doc: 'refresh token lifetime, unless the client sets one (default 14d)',
+  },
+  {
+    path: 'oidc.cleanupInterval',
+    env: 'GATEHOUSE_OIDC_CLEANUP_INTERVAL',
+    type: 'duration',
+    doc: 'how often expired OIDC codes, tokens and sessions are deleted (default 10m)',
+  },
 ];

@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import { oidcFrontDoor } from '../../providers/oidc/index.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
 import { assetRoutes } from './routes/assets.ts';
@@ -9,12 +10,14 @@ import { signInStepRoutes } from './routes/signin-steps.ts';
 
 /** Every module's routes, in one list: a new front door is one line here. */
 export function appRouters(runtime: Runtime): Router[] {
+  const oidc = oidcFrontDoor(runtime);
   return [
     assetRoutes(),
     setupRoutes(runtime),
     signInRoutes(runtime),
     signInStepRoutes(runtime),
     portalRoutes(runtime),
-    ...apiRoutes(runtime),
+    ...apiRoutes(runtime, { extraVerifiers: [oidc.apiVerifier] }),
+    oidc.router,
   ];
 }

@@ -3,6 +3,7 @@ import type { Runtime } from '../../runtime.ts';
 import type { BearerVerifier } from '../../tokens/scopes.ts';
 import { tokenVerifier } from '../../tokens/tokens.ts';
 import { auditRoutes } from './audit.ts';
+import { clientRoutes } from './clients.ts';
 import { connectorRoutes } from './connectors.ts';
 import { groupRoutes } from './groups.ts';
 import { memberRoutes } from './members.ts';
@@ -43,6 +44,7 @@ export const apiRouteTable: readonly ApiRoute[] = [
   ...auditRoutes,
   ...tokenRoutes,
   ...connectorRoutes,
+  ...clientRoutes,
   openApiRoute,
 ];
 

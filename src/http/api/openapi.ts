@@ -6,6 +6,10 @@ import { requestSchemas, responseSchemas } from './schemas.ts';
 type Json = Record<string, unknown>;
 
 const SECURITY_SCHEME = 'bearerToken';
+/** Path parameters that are not UUIDs (every other one is). */
+const PATH_PARAMETERS: Record<string, Json> = {
+  clientId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' },
+};
 const componentRef = (id: string) => `#/components/schemas/${id}`;
 
 const TAGS: Record<string, string> = {
@@ -14,6 +18,7 @@ const TAGS: Record<string, string> = {
   memberships: 'Who is in which group; groups nest',
   audit: 'The append-only, hash-chained audit log',
   tokens: 'Admin API tokens',
+  clients: 'OAuth clients of the OpenID provider (`/oidc`)',
   meta: 'About this API',
 };
 
@@ -57,7 +62,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], options: { serverUrl: 
       name,
       in: 'path',
       required: true,
-      schema: { type: 'string', format: 'uuid' },
+      schema: PATH_PARAMETERS[name!] ?? { type: 'string', format: 'uuid' },
     }));
     if (route.query) {
       const query = tidy(z.toJSONSchema(route.query, { io: 'input' })) as {
@@ -142,7 +147,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], options: { serverUrl: 
       version: '1',
       description: [
         'The directory (users, groups, memberships), the audit log and admin API tokens.',
-        'Authenticate with `Authorization: Bearer <token>`; tokens come from `gatehouse tokens create` or `POST /tokens`. Scopes:',
+        "Authenticate with `Authorization: Bearer <token>`; tokens come from `gatehouse tokens create` or `POST /tokens`, or are JWT access tokens of Gatehouse's OpenID provider for the resource `{GATEHOUSE_URL}/api` (client credentials, or an administrator's sign-in). Scopes:",
         ...SCOPES.map((s) => `- \`${s}\`: ${SCOPE_DESCRIPTIONS[s]}`),
         'Errors are `{"error":{"code","message","requestId","details"}}` with a stable code.',
       ].join('\n'),
@@ -162,7 +167,8 @@ export function buildOpenApi(routes: readonly ApiRoute[], options: { serverUrl: 
         [SECURITY_SCHEME]: {
           type: 'http',
           scheme: 'bearer',
-          description: 'An admin API token (`ght_…`); the scope each operation needs is listed with it.',
+          description:
+            'An admin API token (`ght_…`) or an OAuth access token from `/oidc` for the resource `{GATEHOUSE_URL}/api`; the scope each operation needs is listed with it.',
         },
       },
     },

@@ -1,0 +1,115 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Context } from 'koa';
+import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import { secretMatches } from '../../src/clients/clients.ts';
+import { deleteExpiredArtefacts } from '../../src/clients/grants.ts';
+import type { Runtime } from '../../src/runtime.ts';
+import { clientCache } from './client-cache.ts';
+import { type ConfigurationDeps, issuerOf, providerConfiguration } from './configuration.ts';
+import { keysFingerprint, providerJwks } from './keys.ts';
+import { endSession } from './portal.ts';
+
+export interface OidcProvider {
+  /** The provider of the current key set (a new instance after a key rotation). */
+  current(): Provider;
+  deps: ConfigurationDeps;
+  /** Hands a request to the provider; `url` is the path below /oidc. */
+  handle(ctx: Context, url: string): Promise<void>;
+}
+
+/** The key set is compared with the provider's at most this often (rotation is rare). */
+const KEY_CHECK_MS = 1_000;
+
+/**
+ * The OpenID provider of a node. oidc-provider takes its keys at construction, so when the key
+ * ring changes (rotation, a staged key activating, a retired key leaving: all reach every node
+ * through the key ring's reload) the next request builds a new provider over the same storage;
+ * requests in flight finish on the old one. Nothing else lives in the instance.
+ */
+export function createOidcProvider(runtime: Runtime): OidcProvider {
+  const clients = clientCache(runtime.db, (error) =>
+    runtime.log.warn({ err: (error as Error).message }, 'oidc: client change notifications unavailable'),
+  );
+  const appContexts = new WeakMap<IncomingMessage, Context>();
+  const logouts = new WeakSet<IncomingMessage>();
+  const deps: ConfigurationDeps = {
+    runtime,
+    clients: clients.lookup,
+    appContext: (ctx: KoaContextWithOIDC) => appContexts.get(ctx.req),
+  };
+
+  const build = (): Provider => {
+    const provider = new Provider(
+      issuerOf(runtime.config.url),
+      providerConfiguration(deps, providerJwks(runtime.keys)),
+    );
+    provider.proxy = runtime.config.http.trustProxy;
+    // Client secrets are stored as SHA-256 hashes: compare the hash of what was presented.
+    (
+      provider.Client.prototype as unknown as { compareClientSecret(s: string): boolean }
+    ).compareClientSecret = function (this: { clientSecret?: string }, presented: string) {
+      return secretMatches(this.clientSecret ?? null, presented);
+    };
+    provider.on('server_error', (ctx: KoaContextWithOIDC, err: Error) =>
+      runtime.log.error(
+        { err, reqId: ctx.res.getHeader('x-request-id'), path: ctx.path },
+        'oidc provider error',
+      ),
+    );
+    provider.on('end_session.success', (ctx: KoaContextWithOIDC) => logouts.add(ctx.req));
+    // Signing out through the provider (RP-initiated logout) ends the portal session too, before
+    // the response leaves (so its cookie is cleared in the same response).
+    provider.use(async (ctx, next) => {
+      await next();
+      const app = appContexts.get(ctx.req);
+      if (app && logouts.has(ctx.req)) await endSession(runtime, app);
+    });
+    provider.on('grant.revoked', (_ctx: KoaContextWithOIDC, grantId: string) =>
+      runtime.log.info({ grantId }, 'oidc grant revoked'),
+    );
+    provider.on('backchannel.error', (_ctx: KoaContextWithOIDC, err: Error, client: { clientId: string }) =>
+      runtime.log.warn({ err: err.message, clientId: client.clientId }, 'back-channel logout failed'),
+    );
+    return provider;
+  };
+
+  let fingerprint = keysFingerprint(runtime.keys);
+  let provider = build();
+  let callback = provider.callback();
+  let checkedAt = Date.now();
+  const current = (): Provider => {
+    if (Date.now() - checkedAt >= KEY_CHECK_MS) {
+      checkedAt = Date.now();
+      const next = keysFingerprint(runtime.keys);
+      if (next !== fingerprint) {
+        fingerprint = next;
+        provider = build();
+        callback = provider.callback();
+        runtime.log.info('oidc provider reloaded with the new key set');
+      }
+    }
+    return provider;
+  };
+
+  // Expired rows are never read (the adapter filters them); this only keeps the table small.
+  setInterval(() => {
+    deleteExpiredArtefacts(runtime.db).catch((error: unknown) =>
+      runtime.log.warn({ err: (error as Error).message }, 'oidc clean-up failed'),
+    );
+  }, runtime.config.oidc.cleanupInterval).unref();
+
+  return {
+    current,
+    deps,
+    async handle(ctx, url) {
+      current();
+      const req = ctx.req as IncomingMessage & { originalUrl?: string };
+      appContexts.set(req, ctx);
+      // The provider works out its mount point from originalUrl minus url.
+      req.originalUrl = req.url;
+      req.url = url;
+      ctx.respond = false;
+      await (callback as (req: IncomingMessage, res: ServerResponse) => Promise<void>)(req, ctx.res);
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type { Queryable } from '../store/db.ts';
+
+/**
+ * What the OpenID provider issued lives in `oidc_store` (sessions, grants, refresh and opaque
+ * access tokens, codes, device codes). These are the domain-level operations on it that do not
+ * go through the provider: ending everything of a person (revocation calls this when a user is
+ * disabled, deprovisioned or signs out everywhere) and the expiry clean-up.
+ *
+ * JWT access tokens are not stored: they end at their expiry (minutes), and the admin API
+ * verifier re-checks the user (status, valid_after) on every use.
+ */
+export async function revokeAccountTokens(q: Queryable, userId: string): Promise<number> {
+  // Grants first: anything that refers to a grant goes with it, even a row whose account column is
+  // empty (client credentials rows have none, but they never carry a grant either).
+  const { rowCount } = await q.query(
+    `delete from oidc_store
+     where account_id = $1
+        or grant_id in (select grant_id from oidc_store where account_id = $1 and grant_id is not null)`,
+    [userId],
+  );
+  return rowCount;
+}
+
+/** Removes artefacts that expired more than `graceSeconds` ago; returns how many. */
+export async function deleteExpiredArtefacts(q: Queryable, graceSeconds = 60): Promise<number> {
+  const { rowCount } = await q.query(
+    `delete from oidc_store where expires_at < now() - make_interval(secs => $1)`,
+    [graceSeconds],
+  );
+  return rowCount;
+}
