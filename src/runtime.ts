@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import { buildConnector } from '../connectors/registry.ts';
 import type { Connector } from '../connectors/types.ts';
+import { type AccessNode, startAccess } from './access/node.ts';
 import type { Config } from './config/schema.ts';
 import { createMetrics } from './http/metrics.ts';
 import { checkMasterKey, ensureKeys, KEYS_CHANNEL, type KeyRing, openKeyRing } from './keys/keyring.ts';
@@ -25,6 +26,8 @@ export interface Runtime {
   connectors: Connector[];
   /** This node's revocation set: every credential and token use is checked against it. */
   revocation: RevocationNode;
+  /** Compiled permission sets, the credential verifier and issuer (src/access/node.ts). */
+  access: AccessNode;
   close(): Promise<void>;
 }
 
@@ -85,6 +88,15 @@ export async function startRuntime(
     const metrics = createMetrics(db);
     const revocation = await startRevocation(db, config.revocation, log, metrics);
     closers.push(() => revocation.close());
+    const access = await startAccess(
+      db,
+      keys,
+      revocation,
+      { window: config.revocation.window, interval: config.revocation.reconcileInterval },
+      log,
+      metrics,
+    );
+    closers.push(() => access.close());
 
     const readiness = createReadiness();
     readiness.register('database', async () => {
@@ -113,6 +125,7 @@ export async function startRuntime(
       readiness,
       connectors,
       revocation,
+      access,
       close,
     };
   } catch (error) {

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config } from './config/schema.ts';
 import { bootstrapRoot, setupUrl } from './directory/bootstrap.ts';
 import { createHandler } from './http/app.ts';
-import { appRouters } from './http/routers.ts';
+import { appFastRoutes, appRouters } from './http/routers.ts';
 import type { Logger } from './log.ts';
 import { type Runtime, startRuntime } from './runtime.ts';
 import { startSessionHousekeeping } from './sessions/housekeeping.ts';
@@ -39,7 +39,7 @@ export async function serve(config: Config, log: Logger, options: ServeOptions =
       );
       log.info({ userId: link.userId }, 'root administrator created; set-up link printed to the console');
     }
-    const server = createServer(createHandler(runtime, appRouters(runtime)));
+    const server = createServer(createHandler(runtime, appRouters(runtime), appFastRoutes));
     server.keepAliveTimeout = 65_000; // longer than common load balancer idle timeouts
     server.headersTimeout = 66_000;
     await new Promise<void>((resolve, reject) => {

@@ -12,6 +12,7 @@ import { OIDC_SCOPES } from '../../src/clients/schemas.ts';
 import { findUser } from '../../src/directory/users.ts';
 import { deriveKey } from '../../src/keys/seal.ts';
 import type { Runtime } from '../../src/runtime.ts';
+import { ACR_MFA } from '../../src/sessions/assurance.ts';
 import { accountFinder, CLAIMS } from './account.ts';
 import { adapterFactory, type ClientLookup } from './adapter.ts';
 import { EXTRA_METADATA } from './client-metadata.ts';
@@ -176,8 +177,16 @@ export function providerConfiguration(deps: ConfigurationDeps, jwks: { keys: Pri
       await grant.save();
       return grant;
     },
-    extraTokenClaims: async (_ctx, token) => ({
+    extraTokenClaims: async (ctx, token) => ({
       gatehouse_principal: 'accountId' in token && token.accountId ? 'user' : 'client',
+      // Whether the sign-in behind the token used a second factor (aws:MultiFactorAuthPresent of
+      // credentials obtained with it over /aws/sso).
+      gatehouse_mfa:
+        (
+          ctx.oidc.entities.DeviceCode ??
+          ctx.oidc.entities.AuthorizationCode ??
+          ctx.oidc.entities.RefreshToken
+        )?.acr === ACR_MFA,
     }),
     interactions: {
       url: (_ctx, interaction) => `${OIDC_PREFIX}/interaction/${interaction.uid}`,

@@ -15,6 +15,7 @@ import { openDb } from '../store/open.ts';
 import { applyCommand } from './apply.ts';
 import { auditCommand } from './audit.ts';
 import { type Io, UsageError } from './io.ts';
+import { credentialsCommand, loginCommand } from './login.ts';
 import { syncCommand } from './sync.ts';
 import { tokensCommand } from './tokens.ts';
 
@@ -67,6 +68,8 @@ async function withDb<T>(cfg: Config, fn: (db: Db, master: Buffer) => Promise<T>
 export const commands: Record<string, Command> = {
   apply: applyCommand,
   audit: auditCommand,
+  credentials: credentialsCommand,
+  login: loginCommand,
   policy: {
     summary:
       'offline policy tools: policy validate FILE…, policy simulate --policy FILE… --action A --resource ARN',

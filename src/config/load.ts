@@ -9,7 +9,8 @@ import { type Setting, settings } from './settings.ts';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 /** Environment names that are not settings but are allowed to carry the prefix. */
-const RESERVED_ENV = /^GATEHOUSE_(CONFIG|TEST_.*)$/;
+// GATEHOUSE_HOME is the CLI's own folder (gatehouse login), not a server setting.
+const RESERVED_ENV = /^GATEHOUSE_(CONFIG|HOME|TEST_.*)$/;
 
 function configError(message: string): GatehouseError {
   return new GatehouseError('invalid', 'config.invalid', `config: ${message}`);

@@ -12,24 +12,28 @@ export type SigV4ErrorCode =
   | 'MissingAuthenticationToken'
   | 'IncompleteSignature'
   | 'InvalidClientTokenId'
+  | 'ExpiredToken'
   | 'SignatureDoesNotMatch'
   | 'RequestExpired'
   | 'AccessDenied'
   | 'InvalidParameterValue'
   | 'InvalidParameterCombination'
   | 'XAmzContentSHA256Mismatch'
+  | 'ServiceUnavailable'
   | 'InternalFailure';
 
 const STATUS: Record<SigV4ErrorCode, number> = {
   MissingAuthenticationToken: 403,
   IncompleteSignature: 400,
   InvalidClientTokenId: 403,
+  ExpiredToken: 400,
   SignatureDoesNotMatch: 403,
   RequestExpired: 400,
   AccessDenied: 403,
   InvalidParameterValue: 400,
   InvalidParameterCombination: 400,
   XAmzContentSHA256Mismatch: 400,
+  ServiceUnavailable: 503,
   InternalFailure: 500,
 };
 

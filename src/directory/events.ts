@@ -15,7 +15,14 @@ export type DomainEventType =
   | 'group.updated'
   | 'group.deleted'
   | 'membership.added'
-  | 'membership.removed';
+  | 'membership.removed'
+  // Access (src/access): revocation reacts to the ones that take something away.
+  | 'account.deleted'
+  | 'policy.updated'
+  | 'permission_set.updated'
+  | 'permission_set.deleted'
+  | 'assignment.created'
+  | 'assignment.removed';
 
 export interface DomainEvent {
   type: DomainEventType;

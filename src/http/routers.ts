@@ -1,8 +1,10 @@
 import type Router from '@koa/router';
+import { awsFrontDoor } from '../../providers/aws/index.ts';
 import { oidcFrontDoor } from '../../providers/oidc/index.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
 import { assetRoutes } from './routes/assets.ts';
+import { authorizeFastRoute, type FastRoute } from './routes/authorize-fast.ts';
 import { portalRoutes } from './routes/portal.ts';
 import { setupRoutes } from './routes/setup.ts';
 import { signInRoutes } from './routes/signin.ts';
@@ -19,5 +21,11 @@ export function appRouters(runtime: Runtime): Router[] {
     portalRoutes(runtime),
     ...apiRoutes(runtime, { extraVerifiers: [oidc.apiVerifier] }),
     oidc.router,
+    ...awsFrontDoor(runtime, oidc.provider),
   ];
+}
+
+/** Routes answered before the middleware stack: only hot, self-contained ones. */
+export function appFastRoutes(runtime: Runtime): FastRoute[] {
+  return [authorizeFastRoute(runtime)];
 }

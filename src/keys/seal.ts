@@ -1,11 +1,12 @@
-import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, type KeyObject, randomBytes } from 'node:crypto';
 
 /**
  * AES-256-GCM with a random 96-bit nonce. The associated data binds a ciphertext to where it
  * belongs (a key id, a table row) so that it cannot be moved elsewhere.
- * Format: `v1.<nonce>.<ciphertext+tag>` in base64url.
+ * Format: `v1.<nonce>.<ciphertext+tag>` in base64url. Hot paths pass a KeyObject: Node prepares a
+ * Buffer key anew on every call, which costs ten times the decryption of a short text.
  */
-export function seal(key: Buffer, plaintext: Buffer, aad: string): string {
+export function seal(key: Buffer | KeyObject, plaintext: Buffer, aad: string): string {
   const nonce = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, nonce);
   cipher.setAAD(Buffer.from(aad));
@@ -14,7 +15,7 @@ export function seal(key: Buffer, plaintext: Buffer, aad: string): string {
 }
 
 /** Returns undefined when the text was not sealed with this key and associated data. */
-export function unseal(key: Buffer, sealed: string, aad: string): Buffer | undefined {
+export function unseal(key: Buffer | KeyObject, sealed: string, aad: string): Buffer | undefined {
   const [version, nonce, body] = sealed.split('.');
   if (version !== 'v1' || !nonce || !body) return undefined;
   const bytes = Buffer.from(body, 'base64url');

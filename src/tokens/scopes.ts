@@ -4,7 +4,15 @@ import { z } from 'zod';
  * What a bearer of an admin API credential may do. `admin` implies every other scope; the others
  * imply nothing (a `directory:write` token cannot read the audit log, nor list users).
  */
-export const SCOPES = ['directory:read', 'directory:write', 'audit:read', 'admin'] as const;
+export const SCOPES = [
+  'directory:read',
+  'directory:write',
+  'access:read',
+  'access:write',
+  'audit:read',
+  'authorize',
+  'admin',
+] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const scopeSchema = z.enum(SCOPES);
@@ -12,7 +20,10 @@ export const scopeSchema = z.enum(SCOPES);
 export const SCOPE_DESCRIPTIONS: Record<Scope, string> = {
   'directory:read': 'read users, groups and memberships',
   'directory:write': 'create, change, disable and remove users, groups and memberships',
+  'access:read': 'read accounts, policies, permission sets and assignments; simulate decisions',
+  'access:write': 'create, change and remove accounts, policies, permission sets and assignments',
   'audit:read': 'read the audit log',
+  authorize: 'ask for decisions on signed requests (POST /api/v1/authorize): for resource services',
   admin: 'everything, including managing API tokens',
 };
 

@@ -4,7 +4,7 @@ import { type AuditContext, audit } from '../audit/audit.ts';
 import { isUuid } from '../directory/users.ts';
 import { parseInput } from '../directory/validate.ts';
 import { GatehouseError } from '../errors.ts';
-import type { Queryable } from '../store/db.ts';
+import { notify, type Queryable } from '../store/db.ts';
 import { type BearerVerifier, SCOPES, type Scope, scopeSchema } from './scopes.ts';
 
 /**
@@ -12,6 +12,8 @@ import { type BearerVerifier, SCOPES, type Scope, scopeSchema } from './scopes.t
  * creation; only their SHA-256 is stored, so a copy of the database yields no usable token.
  */
 export const TOKEN_PREFIX = 'ght_';
+/** Revocations are announced here (payload: the token id), so nodes caching verified tokens forget them. */
+export const TOKENS_CHANNEL = 'gatehouse_tokens';
 const TOKEN_FORMAT = /^ght_[A-Za-z0-9_-]{43}$/;
 /** last_used_at is written at most this often per token (a busy script must not write on every call). */
 const LAST_USED_RESOLUTION = '1 minute';
@@ -175,6 +177,7 @@ export async function revokeToken(tx: Queryable, context: AuditContext, id: stri
     [id],
   );
   const token = toToken(updated.rows[0]!);
+  await notify(tx, TOKENS_CHANNEL, id);
   await audit(tx, context, {
     action: 'token.revoke',
     target: tokenTarget(id),

@@ -334,8 +334,10 @@ groups:
           ],
         ],
         [
-          'users: []\naccounts:\n  - { id: "111122223333" }\n',
-          ['state.yaml:2: accounts: unknown section "accounts" (known: users, groups)'],
+          'users: []\napplications:\n  - { name: Grafana }\n',
+          [
+            'state.yaml:2: applications: unknown section "applications" (known: users, groups, accounts, policies, permissionSets, assignments)',
+          ],
         ],
         [
           'users:\n  - { userName: alice }\n  - { userName: Alice }\n',
@@ -389,7 +391,12 @@ groups:
           ],
         ],
         ['users:\n', ['state.yaml:1: users: expected a list, got nothing']],
-        ['- a\n- b\n', ['state.yaml:1: expected a mapping of sections (users, groups)']],
+        [
+          '- a\n- b\n',
+          [
+            'state.yaml:1: expected a mapping of sections (users, groups, accounts, policies, permissionSets, assignments)',
+          ],
+        ],
         [
           'users:\n  - { userName: a\n',
           ['state.yaml:3: Flow map in block collection must be sufficiently indented and end with a }'],

@@ -139,7 +139,9 @@ describe.each(kinds)('gatehouse apply on %s', (kind) => {
       const unknown = await run('-f', 'bad.yaml');
       expect([unknown.code, lines(unknown.stderr)]).toEqual([
         1,
-        ['gatehouse apply: bad.yaml:3: clients: unknown section "clients" (known: users, groups)'],
+        [
+          'gatehouse apply: bad.yaml:3: clients: unknown section "clients" (known: users, groups, accounts, policies, permissionSets, assignments)',
+        ],
       ]);
       writeFileSync(
         join(cwd, 'bad.yaml'),

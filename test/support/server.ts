@@ -7,6 +7,7 @@ import { Writable } from 'node:stream';
 import type Router from '@koa/router';
 import { loadConfig } from '../../src/config/load.ts';
 import { createHandler } from '../../src/http/app.ts';
+import type { FastRoute } from '../../src/http/routes/authorize-fast.ts';
 import { createLogger } from '../../src/log.ts';
 import { type Runtime, startRuntime } from '../../src/runtime.ts';
 import { createTestDatabase } from './postgres.ts';
@@ -38,6 +39,8 @@ export async function startTestServer(options: {
   backend: 'pglite' | 'postgres';
   env?: Record<string, string>;
   routers?: (runtime: Runtime) => Router[];
+  /** Routes answered before Koa (src/http/routers.ts appFastRoutes). */
+  fast?: (runtime: Runtime) => FastRoute[];
   /** gatehouse.yaml contents (settings that exist only in the file, such as connectors). */
   yaml?: string;
 }): Promise<TestServer> {
@@ -53,7 +56,7 @@ export async function startTestServer(options: {
   const config = loadConfig({ env, cwd });
   const logs = logCapture();
   const runtime = await startRuntime(config, createLogger('debug', logs.stream));
-  const server = createServer(createHandler(runtime, options.routers?.(runtime) ?? [])).listen(
+  const server = createServer(createHandler(runtime, options.routers?.(runtime) ?? [], options.fast)).listen(
     0,
     '127.0.0.1',
   );

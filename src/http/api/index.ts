@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { Runtime } from '../../runtime.ts';
 import type { BearerVerifier } from '../../tokens/scopes.ts';
 import { tokenVerifier } from '../../tokens/tokens.ts';
+import { accessRoutes } from './access.ts';
 import { auditRoutes } from './audit.ts';
 import { clientRoutes } from './clients.ts';
 import { connectorRoutes } from './connectors.ts';
@@ -44,6 +45,7 @@ export const apiRouteTable: readonly ApiRoute[] = [
   ...auditRoutes,
   ...tokenRoutes,
   ...connectorRoutes,
+  ...accessRoutes,
   ...clientRoutes,
   openApiRoute,
 ];

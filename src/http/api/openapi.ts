@@ -62,7 +62,7 @@ export function buildOpenApi(routes: readonly ApiRoute[], options: { serverUrl: 
       name,
       in: 'path',
       required: true,
-      schema: PATH_PARAMETERS[name!] ?? { type: 'string', format: 'uuid' },
+      schema: route.pathSchemas?.[name!] ?? PATH_PARAMETERS[name!] ?? { type: 'string', format: 'uuid' },
     }));
     if (route.query) {
       const query = tidy(z.toJSONSchema(route.query, { io: 'input' })) as {

@@ -29,8 +29,10 @@ export interface RouteInput<Q, B> {
 
 export interface RouteSpec<Q extends z.ZodType | undefined, B extends z.ZodType | undefined> {
   method: Method;
-  /** Below /api/v1, OpenAPI style: `/users/{id}`. Every path parameter is a UUID. */
+  /** Below /api/v1, OpenAPI style: `/users/{id}`. Path parameters are UUIDs unless `pathSchemas` says otherwise. */
   path: string;
+  /** JSON Schemas of path parameters that are not UUIDs (account ids). */
+  pathSchemas?: Record<string, Record<string, unknown>>;
   operationId: string;
   tag: string;
   summary: string;

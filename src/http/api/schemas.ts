@@ -1,5 +1,16 @@
 import { z } from 'zod';
 import {
+  accountCreateSchema,
+  accountIdSchema,
+  accountUpdateSchema,
+  assignmentCreateSchema,
+  permissionSetCreateSchema,
+  permissionSetUpdateSchema,
+  policyCreateSchema,
+  policyUpdateSchema,
+} from '../../access/schemas.ts';
+import { authorizeRequestSchema } from '../../credentials/decision-api.ts';
+import {
   createGroupSchema,
   createUserSchema,
   sourceSchema,
@@ -337,3 +348,164 @@ export const syncRequestBody = request(
   }),
 );
 export const syncResultResponse = response('SyncResult', z.strictObject({ runs: z.array(syncRun) }));
+
+// ---- access: accounts, policies, permission sets, assignments, decisions ----------------------
+
+export const accountCreateBody = request('AccountCreate', accountCreateSchema);
+export const accountUpdateBody = request('AccountUpdate', accountUpdateSchema);
+export const policyCreateBody = request('PolicyCreate', policyCreateSchema);
+export const policyUpdateBody = request('PolicyUpdate', policyUpdateSchema);
+export const permissionSetCreateBody = request('PermissionSetCreate', permissionSetCreateSchema);
+export const permissionSetUpdateBody = request('PermissionSetUpdate', permissionSetUpdateSchema);
+export const assignmentCreateBody = request('AssignmentCreate', assignmentCreateSchema);
+export const authorizeBody = request('AuthorizeRequest', authorizeRequestSchema);
+export const simulateBody = request(
+  'SimulateRequest',
+  z.strictObject({
+    userId: z.guid(),
+    accountId: accountIdSchema,
+    permissionSetId: z.guid(),
+    action: z.string().min(1).max(256),
+    resource: z.string().min(1).max(2048),
+    context: z
+      .record(z.string().max(256), z.union([z.string().max(4096), z.array(z.string().max(4096))]))
+      .optional(),
+    mfa: z.boolean().optional(),
+    sourceIp: z.string().max(64).optional(),
+    region: z.string().max(64).optional(),
+  }),
+);
+
+export const assignmentListQuery = z.strictObject({
+  accountId: accountIdSchema.optional(),
+  permissionSetId: z.guid().optional(),
+  userId: z.guid().optional(),
+  groupId: z.guid().optional(),
+});
+
+const tags = z.record(z.string(), z.string());
+const policyDocument = z.record(z.string(), z.unknown()).describe('IAM policy document');
+
+export const accountResponse = response(
+  'Account',
+  z.strictObject({
+    id: z.string(),
+    name: z.string(),
+    email: z.string().nullable(),
+    tags,
+    version: z.number().int(),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  }),
+);
+export const accountListResponse = response(
+  'AccountList',
+  z.strictObject({ accounts: z.array(accountResponse) }),
+);
+
+export const policyResponse = response(
+  'Policy',
+  z.strictObject({
+    id,
+    name: z.string(),
+    description: z.string().nullable(),
+    document: policyDocument,
+    version: z.number().int().describe('increases with every change of the document'),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  }),
+);
+export const policyListResponse = response(
+  'PolicyList',
+  z.strictObject({ policies: z.array(policyResponse) }),
+);
+
+export const permissionSetResponse = response(
+  'PermissionSet',
+  z.strictObject({
+    id,
+    name: z.string(),
+    description: z.string().nullable(),
+    sessionDuration: z.string().describe('ISO-8601, PT15M–PT12H'),
+    inlinePolicy: policyDocument.nullable(),
+    managedPolicies: z.array(z.string()),
+    permissionsBoundary: z.string().nullable(),
+    relayState: z.string().nullable(),
+    tags,
+    version: z.number().int().describe('increases with every change of the set or of a policy it uses'),
+    createdAt: timestamp,
+    updatedAt: timestamp,
+  }),
+);
+export const permissionSetListResponse = response(
+  'PermissionSetList',
+  z.strictObject({ permissionSets: z.array(permissionSetResponse) }),
+);
+
+export const assignmentResponse = response(
+  'Assignment',
+  z.strictObject({
+    id,
+    accountId: z.string(),
+    permissionSetId: id,
+    userId: id.nullable(),
+    groupId: id.nullable(),
+    createdAt: timestamp,
+  }),
+);
+export const assignmentListResponse = response(
+  'AssignmentList',
+  z.strictObject({ assignments: z.array(assignmentResponse) }),
+);
+
+const statementRef = z
+  .strictObject({
+    policy: z.string(),
+    policyType: z.enum(['identity', 'boundary', 'session']),
+    statement: z.number().int(),
+    sid: z.string().optional(),
+    effect: z.enum(['Allow', 'Deny']),
+  })
+  .nullable();
+
+export const simulateResponse = response(
+  'SimulateResult',
+  z.strictObject({
+    allowed: z.boolean(),
+    decision: z.enum(['Allow', 'ExplicitDeny', 'ImplicitDeny']),
+    statement: statementRef,
+    explanation: z.string(),
+    assigned: z.boolean(),
+    principalArn: z.string(),
+  }),
+);
+
+export const authorizeResponse = response(
+  'AuthorizeResult',
+  z.strictObject({
+    allowed: z.boolean(),
+    decision: z.enum(['Allow', 'ExplicitDeny', 'ImplicitDeny']).nullable(),
+    principal: z
+      .strictObject({
+        userId: id,
+        userName: z.string(),
+        accountId: z.string(),
+        permissionSetId: id,
+        permissionSetName: z.string(),
+        permissionSetVersion: z.number().int(),
+        sessionId: z.string(),
+        arn: z.string(),
+        issuedAt: timestamp,
+        expiresAt: timestamp,
+        mfa: z.boolean(),
+        sourceIdentity: z.string().optional(),
+      })
+      .nullable(),
+    statement: statementRef,
+    explanation: z.string(),
+    error: z
+      .strictObject({ code: z.string(), message: z.string(), status: z.number().int() })
+      .nullable()
+      .describe('the AWS error to answer the client with, when the request could not be authenticated'),
+  }),
+);

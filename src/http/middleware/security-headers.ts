@@ -20,7 +20,16 @@ const CSP = [
  * another origin (SAML, OIDC form_post) relax `form-action` for themselves.
  */
 export function securityHeaders(https: boolean): Middleware {
-  const headers: [string, string][] = [
+  const headers = securityHeaderList(https);
+  return async (ctx, next) => {
+    for (const [name, value] of headers) ctx.res.setHeader(name, value);
+    await next();
+  };
+}
+
+/** The same headers for handlers that answer before Koa (the decision API's fast path). */
+export function securityHeaderList(https: boolean): [string, string][] {
+  return [
     ['Content-Security-Policy', CSP],
     ['Cross-Origin-Opener-Policy', 'same-origin'],
     ['Cross-Origin-Resource-Policy', 'same-origin'],
@@ -33,8 +42,4 @@ export function securityHeaders(https: boolean): Middleware {
       ? ([['Strict-Transport-Security', 'max-age=31536000; includeSubDomains']] as [string, string][])
       : []),
   ];
-  return async (ctx, next) => {
-    for (const [name, value] of headers) ctx.res.setHeader(name, value);
-    await next();
-  };
 }

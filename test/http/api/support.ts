@@ -2,7 +2,8 @@ import { afterAll, beforeAll, expect } from 'vitest';
 import { apiRoutes, apiRouteTable } from '../../../src/http/api/index.ts';
 import { API_PREFIX, type ApiRoute } from '../../../src/http/api/route.ts';
 import { errorResponse } from '../../../src/http/api/schemas.ts';
-import type { Scope } from '../../../src/tokens/scopes.ts';
+import { appFastRoutes } from '../../../src/http/routers.ts';
+import { SCOPES, type Scope } from '../../../src/tokens/scopes.ts';
 import { createToken } from '../../../src/tokens/tokens.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 
@@ -37,15 +38,19 @@ export const examplePath = (route: ApiRoute) => route.path.replace(/\{\w+\}/g, (
  * against the route's declared response schema (or the error schema), so the OpenAPI document,
  * generated from the same schemas, is checked by every test.
  */
-export function useApi(backend: 'pglite' | 'postgres') {
+export function useApi(backend: 'pglite' | 'postgres', options: { fast?: boolean } = {}) {
   const state = {} as {
     server: TestServer;
     tokens: Record<Scope, string>;
   };
   beforeAll(async () => {
-    state.server = await startTestServer({ backend, routers: (runtime) => apiRoutes(runtime) });
+    state.server = await startTestServer({
+      backend,
+      routers: (runtime) => apiRoutes(runtime),
+      ...(options.fast ? { fast: appFastRoutes } : {}),
+    });
     const tokens = {} as Record<Scope, string>;
-    for (const scope of ['directory:read', 'directory:write', 'audit:read', 'admin'] as const) {
+    for (const scope of SCOPES) {
       tokens[scope] = (
         await state.server.runtime.db.transaction((tx) =>
           createToken(tx, { actor: 'test' }, { name: `test ${scope}`, scopes: [scope] }),

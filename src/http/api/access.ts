@@ -1,0 +1,352 @@
+import {
+  createAccount,
+  deleteAccount,
+  getAccount,
+  listAccounts,
+  updateAccount,
+} from '../../access/accounts.ts';
+import {
+  createAssignment,
+  getAssignment,
+  listAssignments,
+  removeAssignment,
+} from '../../access/assignments.ts';
+import {
+  createPermissionSet,
+  deletePermissionSet,
+  getPermissionSet,
+  listPermissionSets,
+  updatePermissionSet,
+} from '../../access/permission-sets.ts';
+import { createPolicy, deletePolicy, getPolicy, listPolicies, updatePolicy } from '../../access/policies.ts';
+import { simulate } from '../../access/simulate.ts';
+import { answerAuthorize } from '../../credentials/decision-api.ts';
+import { type ApiRoute, defineRoute } from './route.ts';
+import {
+  accountCreateBody,
+  accountListResponse,
+  accountResponse,
+  accountUpdateBody,
+  assignmentCreateBody,
+  assignmentListQuery,
+  assignmentListResponse,
+  assignmentResponse,
+  authorizeBody,
+  authorizeResponse,
+  permissionSetCreateBody,
+  permissionSetListResponse,
+  permissionSetResponse,
+  permissionSetUpdateBody,
+  policyCreateBody,
+  policyListResponse,
+  policyResponse,
+  policyUpdateBody,
+  simulateBody,
+  simulateResponse,
+} from './schemas.ts';
+
+const ACCOUNT_ID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' };
+
+export const accountRoutes: ApiRoute[] = [
+  defineRoute({
+    method: 'get',
+    path: '/accounts',
+    operationId: 'listAccounts',
+    tag: 'accounts',
+    summary: 'List accounts',
+    scope: 'access:read',
+    status: 200,
+    response: accountListResponse,
+    handle: async ({ runtime }) => ({ accounts: await listAccounts(runtime.db) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/accounts',
+    operationId: 'createAccount',
+    tag: 'accounts',
+    summary: 'Create an account (12 random digits unless `id` is given)',
+    scope: 'access:write',
+    body: accountCreateBody,
+    status: 201,
+    response: accountResponse,
+    errors: [409],
+    handle: ({ body, audit, runtime }) => runtime.db.transaction((tx) => createAccount(tx, audit, body)),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/accounts/{id}',
+    pathSchemas: { id: ACCOUNT_ID },
+    operationId: 'getAccount',
+    tag: 'accounts',
+    summary: 'Read an account',
+    scope: 'access:read',
+    status: 200,
+    response: accountResponse,
+    errors: [404],
+    handle: ({ params, runtime }) => getAccount(runtime.db, params['id']!),
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/accounts/{id}',
+    pathSchemas: { id: ACCOUNT_ID },
+    operationId: 'updateAccount',
+    tag: 'accounts',
+    summary: 'Rename an account, change its email or tags',
+    scope: 'access:write',
+    body: accountUpdateBody,
+    status: 200,
+    response: accountResponse,
+    errors: [404, 409],
+    handle: ({ params, body, audit, runtime }) =>
+      runtime.db.transaction((tx) => updateAccount(tx, audit, params['id']!, body)),
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/accounts/{id}',
+    pathSchemas: { id: ACCOUNT_ID },
+    operationId: 'deleteAccount',
+    tag: 'accounts',
+    summary: 'Delete an account and its assignments',
+    description:
+      'Credentials issued for the account stop working (assignment.removed for everyone who held one).',
+    scope: 'access:write',
+    status: 204,
+    errors: [404],
+    handle: ({ params, audit, runtime }) =>
+      runtime.db.transaction((tx) => deleteAccount(tx, audit, params['id']!)),
+  }),
+];
+
+export const policyRoutes: ApiRoute[] = [
+  defineRoute({
+    method: 'get',
+    path: '/policies',
+    operationId: 'listPolicies',
+    tag: 'policies',
+    summary: 'List managed policies',
+    scope: 'access:read',
+    status: 200,
+    response: policyListResponse,
+    handle: async ({ runtime }) => ({ policies: await listPolicies(runtime.db) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/policies',
+    operationId: 'createPolicy',
+    tag: 'policies',
+    summary: 'Create a managed policy',
+    description:
+      'The document is validated by the policy engine; errors name their JSON path (`document.Statement[1].Effect`).',
+    scope: 'access:write',
+    body: policyCreateBody,
+    status: 201,
+    response: policyResponse,
+    errors: [409],
+    handle: ({ body, audit, runtime }) => runtime.db.transaction((tx) => createPolicy(tx, audit, body)),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/policies/{id}',
+    operationId: 'getPolicy',
+    tag: 'policies',
+    summary: 'Read a managed policy',
+    scope: 'access:read',
+    status: 200,
+    response: policyResponse,
+    errors: [404],
+    handle: ({ params, runtime }) => getPolicy(runtime.db, params['id']!),
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/policies/{id}',
+    operationId: 'updatePolicy',
+    tag: 'policies',
+    summary: 'Change a managed policy',
+    description:
+      'A new document bumps the version of every permission set that uses the policy: credentials issued under the old text stop working.',
+    scope: 'access:write',
+    body: policyUpdateBody,
+    status: 200,
+    response: policyResponse,
+    errors: [404, 409],
+    handle: ({ params, body, audit, runtime }) =>
+      runtime.db.transaction((tx) => updatePolicy(tx, audit, params['id']!, body)),
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/policies/{id}',
+    operationId: 'deletePolicy',
+    tag: 'policies',
+    summary: 'Delete a managed policy no permission set uses',
+    scope: 'access:write',
+    status: 204,
+    errors: [404, 409],
+    handle: ({ params, audit, runtime }) =>
+      runtime.db.transaction((tx) => deletePolicy(tx, audit, params['id']!)),
+  }),
+];
+
+export const permissionSetRoutes: ApiRoute[] = [
+  defineRoute({
+    method: 'get',
+    path: '/permission-sets',
+    operationId: 'listPermissionSets',
+    tag: 'permission-sets',
+    summary: 'List permission sets',
+    scope: 'access:read',
+    status: 200,
+    response: permissionSetListResponse,
+    handle: async ({ runtime }) => ({ permissionSets: await listPermissionSets(runtime.db) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/permission-sets',
+    operationId: 'createPermissionSet',
+    tag: 'permission-sets',
+    summary: 'Create a permission set',
+    description:
+      'Inline policy, up to 20 managed policies (by name), optional permissions boundary; policies are validated, errors name their JSON path (`inlinePolicy.Statement[0].Effect`).',
+    scope: 'access:write',
+    body: permissionSetCreateBody,
+    status: 201,
+    response: permissionSetResponse,
+    errors: [409],
+    handle: ({ body, audit, runtime }) =>
+      runtime.db.transaction((tx) => createPermissionSet(tx, audit, body)),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/permission-sets/{id}',
+    operationId: 'getPermissionSet',
+    tag: 'permission-sets',
+    summary: 'Read a permission set',
+    scope: 'access:read',
+    status: 200,
+    response: permissionSetResponse,
+    errors: [404],
+    handle: ({ params, runtime }) => getPermissionSet(runtime.db, params['id']!),
+  }),
+  defineRoute({
+    method: 'patch',
+    path: '/permission-sets/{id}',
+    operationId: 'updatePermissionSet',
+    tag: 'permission-sets',
+    summary: 'Change a permission set',
+    description: 'Any change bumps its version: credentials issued under an older version stop working.',
+    scope: 'access:write',
+    body: permissionSetUpdateBody,
+    status: 200,
+    response: permissionSetResponse,
+    errors: [404, 409],
+    handle: ({ params, body, audit, runtime }) =>
+      runtime.db.transaction((tx) => updatePermissionSet(tx, audit, params['id']!, body)),
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/permission-sets/{id}',
+    operationId: 'deletePermissionSet',
+    tag: 'permission-sets',
+    summary: 'Delete a permission set and its assignments',
+    scope: 'access:write',
+    status: 204,
+    errors: [404],
+    handle: ({ params, audit, runtime }) =>
+      runtime.db.transaction((tx) => deletePermissionSet(tx, audit, params['id']!)),
+  }),
+];
+
+export const assignmentRoutes: ApiRoute[] = [
+  defineRoute({
+    method: 'get',
+    path: '/assignments',
+    operationId: 'listAssignments',
+    tag: 'assignments',
+    summary: 'List assignments, filtered by account, permission set, user or group',
+    scope: 'access:read',
+    query: assignmentListQuery,
+    status: 200,
+    response: assignmentListResponse,
+    handle: async ({ query, runtime }) => ({ assignments: await listAssignments(runtime.db, query) }),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/assignments',
+    operationId: 'createAssignment',
+    tag: 'assignments',
+    summary: 'Assign a permission set in an account to a user or a group',
+    description:
+      'A group assignment reaches every member, through nested groups too. The root administrator cannot be assigned.',
+    scope: 'access:write',
+    body: assignmentCreateBody,
+    status: 201,
+    response: assignmentResponse,
+    errors: [404, 409],
+    handle: ({ body, audit, runtime }) => runtime.db.transaction((tx) => createAssignment(tx, audit, body)),
+  }),
+  defineRoute({
+    method: 'get',
+    path: '/assignments/{id}',
+    operationId: 'getAssignment',
+    tag: 'assignments',
+    summary: 'Read an assignment',
+    scope: 'access:read',
+    status: 200,
+    response: assignmentResponse,
+    errors: [404],
+    handle: ({ params, runtime }) => getAssignment(runtime.db, params['id']!),
+  }),
+  defineRoute({
+    method: 'delete',
+    path: '/assignments/{id}',
+    operationId: 'deleteAssignment',
+    tag: 'assignments',
+    summary: 'Remove an assignment',
+    description:
+      'Credentials it granted stop working, unless the user holds the same permission set in the account another way.',
+    scope: 'access:write',
+    status: 204,
+    errors: [404],
+    handle: ({ params, audit, runtime }) =>
+      runtime.db.transaction((tx) => removeAssignment(tx, audit, params['id']!)),
+  }),
+];
+
+export const decisionRoutes: ApiRoute[] = [
+  defineRoute({
+    method: 'post',
+    path: '/simulate',
+    operationId: 'simulate',
+    tag: 'decisions',
+    summary: 'Simulate a decision for a user, account and permission set',
+    description:
+      'The decision and the statement that decided, with the context keys credentials would carry.',
+    scope: 'access:read',
+    body: simulateBody,
+    status: 200,
+    response: simulateResponse,
+    errors: [404],
+    handle: ({ body, runtime }) => simulate(runtime.db, runtime.access.catalog, body),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/authorize',
+    operationId: 'authorize',
+    tag: 'decisions',
+    summary: 'Verify a SigV4-signed request made with Gatehouse credentials, and decide it',
+    description:
+      'For resource services (a token with scope `authorize`). Send the request as received (method, host, path, raw query, headers, payload hash) and the action, resource and context to decide. The answer is 200 whatever the decision: `allowed`, the principal and the deciding statement, or `error` with the AWS error code and status to answer the client with. Served before the middleware stack, for speed.',
+    scope: 'authorize',
+    body: authorizeBody,
+    status: 200,
+    response: authorizeResponse,
+    handle: async ({ body, runtime }) => answerAuthorize(runtime.access.verifier, body),
+  }),
+];
+
+export const accessRoutes: ApiRoute[] = [
+  ...accountRoutes,
+  ...policyRoutes,
+  ...permissionSetRoutes,
+  ...assignmentRoutes,
+  ...decisionRoutes,
+];
