@@ -16,6 +16,7 @@ import { applyCommand } from './apply.ts';
 import { auditCommand } from './audit.ts';
 import { type Io, UsageError } from './io.ts';
 import { credentialsCommand, loginCommand } from './login.ts';
+import { scimCommand } from './scim.ts';
 import { syncCommand } from './sync.ts';
 import { tokensCommand } from './tokens.ts';
 
@@ -199,6 +200,7 @@ export const commands: Record<string, Command> = {
       });
     },
   },
+  scim: scimCommand,
   tokens: tokensCommand,
 };
 

@@ -104,7 +104,10 @@ function parse(args: string[]) {
 }
 
 /** The configured database, after checking the master key and that migrations are applied. */
-async function withMigratedDb(context: CommandContext, fn: (db: Db) => Promise<number>): Promise<number> {
+export async function withMigratedDb(
+  context: CommandContext,
+  fn: (db: Db) => Promise<number>,
+): Promise<number> {
   const config = loadConfig({ env: context.io.env, file: context.configFile, cwd: context.io.cwd });
   const master = loadMasterKey(config.masterKey, config.dataDir);
   const db = await openDb(config);
@@ -118,7 +121,7 @@ async function withMigratedDb(context: CommandContext, fn: (db: Db) => Promise<n
   }
 }
 
-function describe(token: ApiToken): string {
+export function describe(token: ApiToken): string {
   const now = Date.now();
   const state = token.revokedAt
     ? `revoked ${token.revokedAt.toISOString()}`
@@ -128,5 +131,6 @@ function describe(token: ApiToken): string {
         ? `active until ${token.expiresAt.toISOString()}`
         : 'active';
   const used = token.lastUsedAt ? `last used ${token.lastUsedAt.toISOString()}` : 'never used';
-  return `${token.id}  ${JSON.stringify(token.name)}  ${token.scopes.join(',')}  ${state}  ${used}  created ${token.createdAt.toISOString()} by ${token.createdBy}`;
+  const scopes = token.kind === 'scim' ? 'scim' : token.scopes.join(',');
+  return `${token.id}  ${JSON.stringify(token.name)}  ${scopes}  ${state}  ${used}  created ${token.createdAt.toISOString()} by ${token.createdBy}`;
 }

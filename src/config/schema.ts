@@ -114,6 +114,12 @@ export const configSchema = z
         refreshTokenTtl: 14 * 86_400_000,
         cleanupInterval: 600_000,
       }),
+    scim: z
+      .strictObject({
+        rateLimit: z.number().int().min(1).max(100_000).default(50),
+        rateBurst: z.number().int().min(1).max(100_000).default(200),
+      })
+      .default({ rateLimit: 50, rateBurst: 200 }),
     connectors,
   })
   .transform((config) => ({

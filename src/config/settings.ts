@@ -192,4 +192,16 @@ export const settings: readonly Setting[] = [
     type: 'duration',
     doc: 'how often expired OIDC codes, tokens and sessions are deleted (default 10m)',
   },
+  {
+    path: 'scim.rateLimit',
+    env: 'GATEHOUSE_SCIM_RATE_LIMIT',
+    type: 'int',
+    doc: 'SCIM requests per second per token, on average (default 50)',
+  },
+  {
+    path: 'scim.rateBurst',
+    env: 'GATEHOUSE_SCIM_RATE_BURST',
+    type: 'int',
+    doc: 'SCIM requests a token may make in a burst (default 200)',
+  },
 ];

@@ -195,9 +195,11 @@ export async function updateGroup(
       `group ${id} has changed (version ${current.version})`,
     );
   }
-  const changed = Object.entries({ name: patch.name, description: patch.description }).filter(
-    ([, v]) => v !== undefined,
-  );
+  const changed = Object.entries({
+    name: patch.name,
+    description: patch.description,
+    external_id: patch.externalId,
+  }).filter(([, v]) => v !== undefined);
   if (changed.length === 0) return current;
   let row: GroupRow;
   try {
@@ -217,6 +219,19 @@ export async function updateGroup(
   await emit(tx, { type: 'group.updated', groupId: id, data: { fields } });
   await audit(tx, context, { action: 'group.update', target: groupTarget(id), details: { fields } });
   return toGroup(row);
+}
+
+/**
+ * Moves a group's version on after a change of its members, so that a client holding the group
+ * (its members included, as SCIM does) sees its ETag go stale.
+ */
+export async function touchGroup(tx: Queryable, id: string): Promise<Group> {
+  const { rows } = await tx.query<GroupRow>(
+    `update groups set version = version + 1, updated_at = now() where id = $1 returning ${GROUP_COLUMNS}`,
+    [id],
+  );
+  if (!rows[0]) throw notFound(id);
+  return toGroup(rows[0]);
 }
 
 export async function lockGroup(tx: Queryable, id: string): Promise<Group> {

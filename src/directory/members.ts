@@ -184,6 +184,29 @@ export async function removeUsersFromGroups(
   return removed;
 }
 
+/**
+ * Removes every direct user member of a group except `keep` (a replace of the member list, or a
+ * removal of all), with removeMember's events and audit entries. Done in the database: only the
+ * removed memberships come back, never the whole member list of a large group.
+ */
+export async function removeUsersFromGroupExcept(
+  tx: Queryable,
+  context: AuditContext,
+  groupId: string,
+  keep: string[],
+): Promise<UserMembership[]> {
+  await lockGroup(tx, groupId);
+  const { rows } = await tx.query<{ member_user_id: string }>(
+    `delete from group_members where group_id = $1 and member_user_id is not null
+       and not (member_user_id = any($2::uuid[]))
+     returning member_user_id`,
+    [groupId, keep],
+  );
+  const removed = rows.map((r) => ({ groupId, userId: r.member_user_id }));
+  await recordUserMemberships(tx, context, removed, 'removed');
+  return removed;
+}
+
 /** Locks rows by id in id order (as the one-by-one functions would); returns id → status (users) or id. */
 async function lockIds(
   tx: Queryable,

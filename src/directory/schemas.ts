@@ -95,6 +95,7 @@ export type CreateGroupInput = z.input<typeof createGroupSchema>;
 export const updateGroupSchema = z.strictObject({
   name: groupNameSchema.optional(),
   description: text(1024).nullish(),
+  externalId: z.string().max(256).nullish(),
 });
 export type UpdateGroupInput = z.input<typeof updateGroupSchema>;
 

@@ -1,6 +1,7 @@
 import type Router from '@koa/router';
 import { awsFrontDoor } from '../../providers/aws/index.ts';
 import { oidcFrontDoor } from '../../providers/oidc/index.ts';
+import { scimRoutes } from '../../providers/scim/index.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
 import { assetRoutes } from './routes/assets.ts';
@@ -22,6 +23,7 @@ export function appRouters(runtime: Runtime): Router[] {
     ...apiRoutes(runtime, { extraVerifiers: [oidc.apiVerifier] }),
     oidc.router,
     ...awsFrontDoor(runtime, oidc.provider),
+    ...scimRoutes(runtime),
   ];
 }
 

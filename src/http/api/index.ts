@@ -12,6 +12,7 @@ import { apiServerUrl, buildOpenApi } from './openapi.ts';
 import { type ApiRoute, defineRoute } from './route.ts';
 import { buildRouter } from './router.ts';
 import { openApiResponse } from './schemas.ts';
+import { scimTokenRoutes } from './scim-tokens.ts';
 import { tokenRoutes } from './tokens.ts';
 import { userRoutes } from './users.ts';
 
@@ -44,6 +45,7 @@ export const apiRouteTable: readonly ApiRoute[] = [
   ...memberRoutes,
   ...auditRoutes,
   ...tokenRoutes,
+  ...scimTokenRoutes,
   ...connectorRoutes,
   ...accessRoutes,
   ...clientRoutes,

@@ -18,6 +18,7 @@ import {
   updateUserSchema,
   userStatusSchema,
 } from '../../directory/schemas.ts';
+import { createScimTokenSchema } from '../../scim/tokens.ts';
 import { scopeSchema } from '../../tokens/scopes.ts';
 import { createTokenSchema } from '../../tokens/tokens.ts';
 
@@ -45,6 +46,7 @@ export const userUpdateBody = request('UserUpdate', updateUserSchema);
 export const groupCreateBody = request('GroupCreate', createGroupSchema);
 export const groupUpdateBody = request('GroupUpdate', updateGroupSchema);
 export const tokenCreateBody = request('TokenCreate', createTokenSchema);
+export const scimTokenCreateBody = request('ScimTokenCreate', createScimTokenSchema);
 export const passwordResetBody = request(
   'PasswordReset',
   z.strictObject({
@@ -253,8 +255,11 @@ export const auditPageResponse = response(
 
 const tokenFields = {
   id,
+  kind: z
+    .enum(['admin', 'scim'])
+    .describe('admin API token, or SCIM provisioning token (good for /scim/v2 only)'),
   name: z.string(),
-  scopes: z.array(scopeSchema),
+  scopes: z.array(scopeSchema).describe('admin API scopes; empty for SCIM tokens'),
   createdBy: z.string().describe('the actor that created it'),
   createdAt: timestamp,
   expiresAt: timestamp.nullable(),

@@ -1,0 +1,89 @@
+import { parseArgs } from 'node:util';
+import { CLI } from '../audit/audit.ts';
+import { parseDuration } from '../duration.ts';
+import { createScimToken, listScimTokens, MAX_ACTIVE_SCIM_TOKENS, revokeScimToken } from '../scim/tokens.ts';
+import type { Command } from './commands.ts';
+import { UsageError } from './io.ts';
+import { describe, withMigratedDb } from './tokens.ts';
+
+const USAGE = `gatehouse scim tokens create --name NAME [--expires 90d]
+  gatehouse scim tokens list
+  gatehouse scim tokens revoke ID
+
+SCIM tokens authenticate identity providers (Okta, Entra ID, …) to /scim/v2 and are good for
+nothing else. create prints the token on stdout, once (only its hash is kept). They always
+expire (default 90 days, at most 366 days); at most ${MAX_ACTIVE_SCIM_TOKENS} are active at a time: to rotate, create
+the new one, switch the identity provider to it, then revoke the old one.`;
+
+/** `gatehouse scim tokens …`: SCIM provisioning tokens. */
+export const scimCommand: Command = {
+  summary: 'SCIM provisioning tokens: scim tokens create --name N, scim tokens list, scim tokens revoke ID',
+  usage: USAGE,
+  async run(args, context) {
+    const { values, positionals } = parse(args);
+    const { io } = context;
+    if (values.help || positionals.length === 0) {
+      io.stdout(`${this.summary}\n\nusage: ${USAGE}`);
+      return values.help ? 0 : 2;
+    }
+    const [group, action, ...rest] = positionals;
+    if (group !== 'tokens') throw new UsageError('expected "scim tokens create|list|revoke"');
+    if (action === 'create') {
+      if (rest.length) throw new UsageError(`unexpected ${rest.join(' ')}`);
+      if (!values.name) throw new UsageError('--name is required');
+      let expiresAt: Date | undefined;
+      if (values.expires !== undefined) {
+        const ms = parseDuration(values.expires);
+        if (!ms) throw new UsageError('--expires: expected a duration like 30d or 12h');
+        expiresAt = new Date(Date.now() + ms);
+      }
+      const name = values.name;
+      return withMigratedDb(context, async (db) => {
+        const created = await db.transaction((tx) => createScimToken(tx, CLI, { name, expiresAt }));
+        io.stdout(created.token);
+        io.stderr(
+          `Created SCIM token ${created.id} "${created.name}", expires ${created.expiresAt?.toISOString()}.\nStore it now in the identity provider's provisioning settings: it is shown once and cannot be shown again.`,
+        );
+        return 0;
+      });
+    }
+    if (values.name !== undefined || values.expires !== undefined)
+      throw new UsageError('--name and --expires belong to "scim tokens create"');
+    if (action === 'list') {
+      if (rest.length) throw new UsageError(`unexpected ${rest.join(' ')}`);
+      return withMigratedDb(context, async (db) => {
+        const tokens = await listScimTokens(db);
+        if (!tokens.length) io.stdout('no SCIM tokens');
+        for (const token of tokens) io.stdout(describe(token));
+        return 0;
+      });
+    }
+    if (action === 'revoke') {
+      if (rest.length !== 1) throw new UsageError('expected "scim tokens revoke ID"');
+      const id = rest[0]!;
+      return withMigratedDb(context, async (db) => {
+        const token = await db.transaction((tx) => revokeScimToken(tx, CLI, id));
+        io.stdout(`revoked ${token.id} "${token.name}"`);
+        return 0;
+      });
+    }
+    throw new UsageError('expected "scim tokens create", "scim tokens list" or "scim tokens revoke ID"');
+  },
+};
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: {
+        name: { type: 'string' },
+        expires: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
