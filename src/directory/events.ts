@@ -11,6 +11,7 @@ export type DomainEventType =
   | 'user.reactivated'
   | 'user.erased'
   | 'user.password_changed'
+  | 'user.revoked'
   | 'group.created'
   | 'group.updated'
   | 'group.deleted'

@@ -42,3 +42,46 @@ export async function usersChangedSince(
   for (const r of rows) if (r.user_id) userIds.add(r.user_id);
   return { lastId: rows.length ? Number(rows.at(-1)!.id) : afterId, userIds: [...userIds] };
 }
+
+/** Narrower revocations (sessions, assignments, permission-set versions) that still matter. */
+export async function loadRecordedRevocations(q: Queryable): Promise<Revocation[]> {
+  const { rows } = await q.query<{
+    kind: 'session' | 'assignment' | 'permission_set';
+    user_id: string | null;
+    session_id: string | null;
+    account_id: string | null;
+    permission_set_id: string | null;
+    min_version: number | null;
+    not_before: number;
+    expires_at: number;
+  }>(
+    `select kind, user_id, session_id, account_id, permission_set_id, min_version,
+            ceil(extract(epoch from not_before) * 1000)::float8 as not_before,
+            floor(extract(epoch from expires_at) * 1000)::float8 as expires_at
+       from revocations where expires_at > now()`,
+  );
+  return rows.map((r): Revocation => {
+    switch (r.kind) {
+      case 'session':
+        return { kind: 'session', sessionId: r.session_id!, until: Number(r.expires_at) };
+      case 'assignment':
+        return {
+          kind: 'assignment',
+          userId: r.user_id!,
+          accountId: r.account_id!,
+          permissionSetId: r.permission_set_id!,
+          notBefore: Number(r.not_before),
+        };
+      default:
+        return { kind: 'permission_set', permissionSetId: r.permission_set_id!, minVersion: r.min_version! };
+    }
+  });
+}
+
+/** Deletes revocations that nothing alive can be subject to any more (any node may run it). */
+export async function deleteExpiredRevocations(q: Queryable): Promise<number> {
+  const { rows } = await q.query<{ n: number }>(
+    'with gone as (delete from revocations where expires_at < now() returning 1) select count(*)::int as n from gone',
+  );
+  return rows[0]!.n;
+}

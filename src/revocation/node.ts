@@ -2,7 +2,14 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { EVENTS_CHANNEL } from '../directory/events.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../store/db.ts';
-import { latestEventId, loadUserRevocations, usersChangedSince } from './load.ts';
+import {
+  deleteExpiredRevocations,
+  latestEventId,
+  loadRecordedRevocations,
+  loadUserRevocations,
+  usersChangedSince,
+} from './load.ts';
+import { REVOCATIONS_CHANNEL, revocationSchema } from './revoke.ts';
 import { createRevocationState, type RevocationState } from './state.ts';
 import type { RevocationReason, RevocationSubject } from './types.ts';
 
@@ -75,6 +82,7 @@ export async function startRevocation(
     const started = Date.now();
     const fromEvents = await latestEventId(db);
     for (const r of await loadUserRevocations(db, options.window)) state.apply(r);
+    for (const r of await loadRecordedRevocations(db)) state.apply(r);
     eventCursor = Math.max(eventCursor, fromEvents);
     state.prune(started);
     // The state is complete as of when the reads began, not when they ended.
@@ -82,8 +90,19 @@ export async function startRevocation(
   };
 
   await reconcile();
-  const unlisten = await db.listen(EVENTS_CHANNEL, () => void follow());
+  const unlistenEvents = await db.listen(EVENTS_CHANNEL, () => void follow());
+  // Revocations travel whole on their channel: applied without a read.
+  const unlistenRevocations = await db.listen(REVOCATIONS_CHANNEL, (payload) => {
+    try {
+      state.apply(revocationSchema.parse(JSON.parse(payload)));
+    } catch {
+      log.warn('revocation: unreadable notification ignored; the reconcile will catch up');
+    }
+  });
+  let sweeps = 0;
   const timer = setInterval(() => {
+    // Now and then (every ~100 reconciles), rows past their expiry are deleted.
+    if (++sweeps % 100 === 0) void deleteExpiredRevocations(db).catch(() => {});
     reconcile().catch((error: unknown) =>
       log.warn({ err: (error as Error).message, age: state.age() }, 'revocation: reconcile failed'),
     );
@@ -140,7 +159,8 @@ export async function startRevocation(
     },
     async close() {
       clearInterval(timer);
-      await unlisten();
+      await unlistenEvents();
+      await unlistenRevocations();
       await following;
     },
   };
