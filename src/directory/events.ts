@@ -12,6 +12,7 @@ export type DomainEventType =
   | 'user.erased'
   | 'user.password_changed'
   | 'user.revoked'
+  | 'session.ended'
   | 'group.created'
   | 'group.updated'
   | 'group.deleted'

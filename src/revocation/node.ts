@@ -2,14 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { EVENTS_CHANNEL } from '../directory/events.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../store/db.ts';
-import {
-  deleteExpiredRevocations,
-  latestEventId,
-  loadRecordedRevocations,
-  loadUserRevocations,
-  usersChangedSince,
-} from './load.ts';
-import { REVOCATIONS_CHANNEL, revocationSchema } from './revoke.ts';
+import { changesSince, latestEventId, loadEndedSessions, loadUserRevocations } from './load.ts';
 import { createRevocationState, type RevocationState } from './state.ts';
 import type { RevocationReason, RevocationSubject } from './types.ts';
 
@@ -58,7 +51,8 @@ export async function startRevocation(
         do {
           again = false;
           for (;;) {
-            const { lastId, userIds } = await usersChangedSince(db, eventCursor);
+            const { lastId, userIds, sessions } = await changesSince(db, eventCursor, options.window);
+            for (const r of sessions) state.apply(r);
             if (userIds.length) {
               for (const r of await loadUserRevocations(db, options.window, userIds)) state.apply(r);
             }
@@ -82,7 +76,7 @@ export async function startRevocation(
     const started = Date.now();
     const fromEvents = await latestEventId(db);
     for (const r of await loadUserRevocations(db, options.window)) state.apply(r);
-    for (const r of await loadRecordedRevocations(db)) state.apply(r);
+    for (const r of await loadEndedSessions(db, options.window)) state.apply(r);
     eventCursor = Math.max(eventCursor, fromEvents);
     state.prune(started);
     // The state is complete as of when the reads began, not when they ended.
@@ -91,18 +85,7 @@ export async function startRevocation(
 
   await reconcile();
   const unlistenEvents = await db.listen(EVENTS_CHANNEL, () => void follow());
-  // Revocations travel whole on their channel: applied without a read.
-  const unlistenRevocations = await db.listen(REVOCATIONS_CHANNEL, (payload) => {
-    try {
-      state.apply(revocationSchema.parse(JSON.parse(payload)));
-    } catch {
-      log.warn('revocation: unreadable notification ignored; the reconcile will catch up');
-    }
-  });
-  let sweeps = 0;
   const timer = setInterval(() => {
-    // Now and then (every ~100 reconciles), rows past their expiry are deleted.
-    if (++sweeps % 100 === 0) void deleteExpiredRevocations(db).catch(() => {});
     reconcile().catch((error: unknown) =>
       log.warn({ err: (error as Error).message, age: state.age() }, 'revocation: reconcile failed'),
     );
@@ -160,7 +143,6 @@ export async function startRevocation(
     async close() {
       clearInterval(timer);
       await unlistenEvents();
-      await unlistenRevocations();
       await following;
     },
   };
