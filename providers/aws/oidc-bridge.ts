@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { audit } from '../../src/audit/audit.ts';
 import { CLI_CLIENT_ID } from '../../src/cli/oauth-client.ts';
 import { createClient, findClient } from '../../src/clients/clients.ts';
+import { grantEnded } from '../../src/clients/grants.ts';
 import { DEVICE_CODE_GRANT, type GrantType } from '../../src/clients/schemas.ts';
 import { userTarget } from '../../src/directory/users.ts';
 import { GatehouseError, isGatehouseError } from '../../src/errors.ts';
@@ -235,8 +236,10 @@ export function oidcBridge(runtime: Runtime, oidc: OidcProvider): OidcBridge {
     async revoke(session, context) {
       await runtime.db.transaction(async (tx) => {
         // The whole grant: the access token, its refresh tokens, the device code behind them.
-        if (session.grantId) await tx.query('delete from oidc_store where grant_id = $1', [session.grantId]);
-        else
+        if (session.grantId) {
+          await tx.query('delete from oidc_store where grant_id = $1', [session.grantId]);
+          await grantEnded(tx, session.grantId, session.userId, 'logout');
+        } else
           await tx.query(`delete from oidc_store where model = 'AccessToken' and id = $1`, [session.tokenId]);
         await audit(tx, context, { action: 'aws.sso.logout', target: userTarget(session.userId) });
       });

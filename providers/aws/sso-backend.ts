@@ -42,7 +42,14 @@ export function ssoBackend(db: Db, tokens: BearerTokens, issuer: CredentialIssue
       );
       if (!held) throw NO_ACCESS();
       const issued = await issuer.issue(
-        { userId: session.userId, accountId, permissionSetId: held.permissionSetId, mfa: session.mfa },
+        {
+          userId: session.userId,
+          accountId,
+          permissionSetId: held.permissionSetId,
+          mfa: session.mfa,
+          // Ending the grant (logout, revocation) kills these credentials too.
+          ...(session.grantId ? { sessionId: session.grantId } : {}),
+        },
         context,
       );
       return {

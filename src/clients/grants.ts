@@ -1,3 +1,4 @@
+import { emit } from '../directory/events.ts';
 import type { Queryable } from '../store/db.ts';
 
 /**
@@ -19,6 +20,24 @@ export async function revokeAccountTokens(q: Queryable, userId: string): Promise
     [userId],
   );
   return rowCount;
+}
+
+/**
+ * Records that an OpenID grant ended (logout, token revocation, refresh-token reuse): credentials
+ * obtained with it (over /aws/sso they carry the grant id as their session) die on every node.
+ * The provider has already deleted the grant's rows, or the caller does in the same transaction.
+ */
+export async function grantEnded(
+  tx: Queryable,
+  grantId: string,
+  userId: string | undefined,
+  reason: string,
+): Promise<void> {
+  await emit(tx, {
+    type: 'session.ended',
+    userId: userId ?? null,
+    data: { sessionId: grantId, reason, kind: 'oidc_grant' },
+  });
 }
 
 /** Removes artefacts that expired more than `graceSeconds` ago; returns how many. */
