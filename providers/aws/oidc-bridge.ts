@@ -237,7 +237,10 @@ export function oidcBridge(runtime: Runtime, oidc: OidcProvider): OidcBridge {
       await runtime.db.transaction(async (tx) => {
         // The whole grant: the access token, its refresh tokens, the device code behind them.
         if (session.grantId) {
-          await tx.query('delete from oidc_store where grant_id = $1', [session.grantId]);
+          // The Grant row too (its own id is the grant id): an ended grant must never be reused.
+          await tx.query(`delete from oidc_store where grant_id = $1 or (model = 'Grant' and id = $1)`, [
+            session.grantId,
+          ]);
           await grantEnded(tx, session.grantId, session.userId, 'logout');
         } else
           await tx.query(`delete from oidc_store where model = 'AccessToken' and id = $1`, [session.tokenId]);

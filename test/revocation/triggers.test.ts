@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { scimRoutes } from '../../providers/scim/index.ts';
 import { tokenBuckets } from '../../providers/scim/rate-limit.ts';
+import { createAssignment } from '../../src/access/assignments.ts';
 import { grantEnded } from '../../src/clients/grants.ts';
 import { readEvents } from '../../src/directory/events.ts';
 import { apiRoutes } from '../../src/http/api/index.ts';
@@ -101,6 +102,37 @@ describe.each(backends)('revocation triggers on $name', (backend) => {
         expect(answer.status).toBeLessThan(300);
         await refused({ userId: id, issuedAt: since }, 'user');
       }
+
+      // Membership removed over SCIM: the assignment the SCIM group carried dies.
+      const member = (await (
+        await scim('POST', '/Users', {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:User'],
+          userName: 'scim-member',
+        })
+      ).json()) as { id: string };
+      const group = (await (
+        await scim('POST', '/Groups', {
+          schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+          displayName: 'scim-team',
+          members: [{ value: member.id }],
+        })
+      ).json()) as { id: string };
+      await db.transaction((tx) =>
+        createAssignment(tx, admin, {
+          accountId: s.account.id,
+          permissionSetId: s.developer.id,
+          groupId: group.id,
+        }),
+      );
+      const memberSince = Date.now() - 1;
+      const memberCredential = { ...credential(member.id), issuedAt: memberSince };
+      expect(runtime.revocation.check(memberCredential)).toBeUndefined();
+      const removed = await scim('PATCH', `/Groups/${group.id}`, {
+        schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+        Operations: [{ op: 'remove', path: `members[value eq "${member.id}"]` }],
+      });
+      expect(removed.status).toBeLessThan(300);
+      await refused(memberCredential, 'assignment');
 
       // A portal session ended by its user: what was obtained through it dies, the user does not.
       const dave = (await api('POST', '/users', { userName: 'dave-trig' }).then((r) => r.json())) as {
