@@ -70,7 +70,11 @@ describe.skipIf(!privatePostgresAvailable())('revocation while PostgreSQL is dow
         `${n.name} stale`,
         async () => ((await metric(n.url, 'gatehouse_revocation_stale')) === 1 ? true : undefined),
         60_000,
-      );
+      ).catch((error: unknown) => {
+        // What the node said, should it have died instead of failing closed.
+        console.log(n.name, n.child.exitCode, n.out.stderr.slice(-3000), n.out.stdout.slice(-3000));
+        throw error;
+      });
       expect(await callerIdentity(n.url, keys['kept']!)).toBe('ServiceUnavailable');
       expect(await callerIdentity(n.url, keys['gone-late']!)).not.toBe('ok');
       expect((await fetch(`${n.url}/readyz`)).status).toBe(503);
