@@ -97,6 +97,13 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     fn: () => Promise<T>,
   ): Promise<{ value: T } | undefined> {
     const client = await connect();
+    // The lock's connection sits idle while `fn` runs on others: should the server go away
+    // meanwhile, its error must not be an unhandled 'error' event (that ends the process).
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       const { rows } = await client.query<{ locked: boolean | null }>(sql, [name]);
       if (rows[0]?.locked === false) return undefined;
@@ -108,7 +115,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     } catch (error) {
       throw toStoreError(error);
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 
