@@ -6,9 +6,11 @@ import { scimRoutes } from '../../providers/scim/index.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
 import { currentSession, endSession } from './portal-session.ts';
+import { awsRolesOf, portalSources } from './portal-sources.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { authorizeFastRoute, type FastRoute } from './routes/authorize-fast.ts';
 import { portalRoutes } from './routes/portal.ts';
+import { portalAccessRoutes } from './routes/portal-access.ts';
 import { setupRoutes } from './routes/setup.ts';
 import { signInRoutes } from './routes/signin.ts';
 import { signInStepRoutes } from './routes/signin-steps.ts';
@@ -21,12 +23,14 @@ export function appRouters(runtime: Runtime): Router[] {
     setupRoutes(runtime),
     signInRoutes(runtime),
     signInStepRoutes(runtime),
-    portalRoutes(runtime),
+    portalRoutes(runtime, portalSources(runtime)),
+    portalAccessRoutes(runtime),
     lazySamlRoutes(runtime, {
       sessions: {
         current: (ctx) => currentSession(runtime, ctx),
         end: (ctx) => endSession(runtime, ctx, 'logout'),
       },
+      awsRolesOf: awsRolesOf(runtime),
     }),
     ...apiRoutes(runtime, { extraVerifiers: [oidc.apiVerifier] }),
     oidc.router,
