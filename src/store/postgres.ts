@@ -58,9 +58,19 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   });
   const root = wrap(pool);
 
+  // A checked-out client has no listener of the pool's: should the server end its connection while
+  // it sits between queries (a restart, an administrator's kill), the 'error' event must not end
+  // the process. The next query on it fails instead, and the client is released as broken.
+  const guarded = new WeakSet<pg.PoolClient>();
+  const ignore = () => {};
   async function connect(): Promise<pg.PoolClient> {
     try {
-      return await pool.connect();
+      const client = await pool.connect();
+      if (!guarded.has(client)) {
+        client.on('error', ignore);
+        guarded.add(client);
+      }
+      return client;
     } catch (error) {
       throw toStoreError(error);
     }

@@ -218,12 +218,13 @@ describe.skipIf(!ok)('revocation across three nodes (slapd, PostgreSQL)', () => 
       [`user:${userId}`],
     );
     expect(disabled).toEqual([{ actor: 'connector:rev' }]);
-    // … in exactly one sync run (the lock keeps the other nodes' runs from overlapping).
+    // … by at most one sync run (the lock keeps the other nodes' runs from overlapping); a directory
+    // re-check (a refresh or sign-in reading the entry) may get there first, in which case none.
     const { rows: runs } = await cluster.db.query<{ n: number }>(
       `select count(*)::int as n from audit_log
         where action = 'sync.run' and target = 'connector:rev' and (details->>'disabled')::int > 0`,
     );
-    expect(runs[0]!.n).toBe(1);
+    expect(runs[0]!.n).toBeLessThanOrEqual(1);
 
     // Every node refuses the credentials (revoked: InvalidClientTokenId / AccessDenied / ExpiredToken).
     for (const n of everyNode()) {
