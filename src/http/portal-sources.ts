@@ -1,6 +1,7 @@
 import { effectiveAccess } from '../access/assignments.ts';
 import { listUserApplications } from '../apps/assignments.ts';
 import { launchLinks } from '../apps/portal.ts';
+import { findClient } from '../clients/clients.ts';
 import type { Runtime } from '../runtime.ts';
 import type { PortalSources } from './routes/portal.ts';
 
@@ -24,7 +25,17 @@ export function portalSources(runtime: Runtime): PortalSources {
       return [...byAccount.values()];
     },
     async applications(userId) {
-      return launchLinks(await listUserApplications(db, userId)).map((app) => ({
+      const apps = await listUserApplications(db, userId);
+      // An OIDC application starts its own sign-in: the portal opens it at its home, the origin of
+      // its first web redirect URI (a native client's loopback or custom scheme has none).
+      const homes = new Map<string, string>();
+      for (const app of apps) {
+        if (app.type !== 'oidc' || !app.oidcClientId) continue;
+        const client = await findClient(db, app.oidcClientId);
+        const web = client?.redirectUris.map((u) => new URL(u)).find((u) => u.protocol === 'https:');
+        if (web) homes.set(app.oidcClientId, `${web.origin}/`);
+      }
+      return launchLinks(apps, (clientId) => homes.get(clientId)).map((app) => ({
         name: app.name,
         href: app.href,
       }));

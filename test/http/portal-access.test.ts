@@ -2,6 +2,9 @@ import { describe, expect, test } from 'vitest';
 import { createAccount } from '../../src/access/accounts.ts';
 import { createAssignment } from '../../src/access/assignments.ts';
 import { createPermissionSet } from '../../src/access/permission-sets.ts';
+import { createApplication } from '../../src/apps/apps.ts';
+import { assignApplication } from '../../src/apps/assignments.ts';
+import { createClient } from '../../src/clients/clients.ts';
 import { appRouters } from '../../src/http/routers.ts';
 import { S3_READ } from '../access/support.ts';
 import { getObject, sdkSign } from '../credentials/sdk-sign.ts';
@@ -32,11 +35,27 @@ describe.each(backends)('portal accounts and credentials on $name', (backend) =>
         await createPermissionSet(tx, admin, { name: 'Unassigned', inlinePolicy: S3_READ });
         return { account, developer };
       });
+      await db.transaction(async (tx) => {
+        await createClient(tx, admin, {
+          clientId: 'grafana',
+          name: 'Grafana',
+          redirectUris: ['https://grafana.example.com/login/generic_oauth'],
+          grantTypes: ['authorization_code'],
+        });
+        const grafana = await createApplication(tx, admin, {
+          name: 'Grafana',
+          type: 'oidc',
+          oidcClientId: 'grafana',
+        });
+        await assignApplication(tx, admin, grafana.id, { userId: alice.id });
+      });
       const me = await signIn({ baseUrl: server.url, userName: 'alice', password: PASSWORD });
 
       const portal = await (await me.jar.fetch(`${server.url}/`)).text();
       expect(portal).toContain('Production');
       expect(portal).toContain('Developer');
+      // The OIDC application opens at its home (it starts its own sign-in).
+      expect(portal).toMatch(/href="https:\/\/grafana\.example\.com\/"[^>]*>\s*Grafana/);
       const list = await me.jar.fetch(`${server.url}/access`);
       expect(list.status).toBe(200);
       const listPage = await list.text();
