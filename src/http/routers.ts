@@ -3,6 +3,7 @@ import { awsFrontDoor } from '../../providers/aws/index.ts';
 import { oidcFrontDoor } from '../../providers/oidc/index.ts';
 import { lazySamlRoutes } from '../../providers/saml/lazy.ts';
 import { scimRoutes } from '../../providers/scim/index.ts';
+import { effectiveAccess } from '../access/assignments.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
 import { currentSession, endSession } from './portal-session.ts';
@@ -27,6 +28,12 @@ export function appRouters(runtime: Runtime): Router[] {
         current: (ctx) => currentSession(runtime, ctx),
         end: (ctx) => endSession(runtime, ctx, 'logout'),
       },
+      // The AWS template's Role attribute: every (account, permission set) the person holds now.
+      awsRolesOf: async (userId) =>
+        (await effectiveAccess(runtime.db, userId)).map((a) => ({
+          accountId: a.accountId,
+          permissionSet: a.permissionSetName,
+        })),
     }),
     ...apiRoutes(runtime, { extraVerifiers: [oidc.apiVerifier] }),
     oidc.router,
