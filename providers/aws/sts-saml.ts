@@ -78,7 +78,7 @@ export async function assumeRoleWithSaml(
   if ((app.saml.aws?.roleSessionName ?? 'userName') !== 'userName' || sessionName.length !== 1)
     throw invalid('this application names sessions by email; STS needs roleSessionName: userName');
   const user = await findUserByName(deps.db, sessionName[0]!);
-  if (!user || user.status !== 'active') throw denied();
+  if (user?.status !== 'active') throw denied();
   if (
     facts.nameIdFormat === NAME_ID_FORMAT_URNS.persistent &&
     !sameText(facts.nameId, persistentNameId(deps.persistentNameIdKey, app.id, user.id))
