@@ -130,11 +130,8 @@ export async function readSignedSamlResponse(
     if (signed) break;
   }
   if (!signed) throw invalid('the SAML response is not signed by this Gatehouse');
-  if (
-    one(root, PROTOCOL, 'Status') &&
-    one(one(root, PROTOCOL, 'Status'), PROTOCOL, 'StatusCode').getAttribute('Value') !== SUCCESS
-  )
-    throw invalid('the SAML response is not a success');
+  const status = one(one(root, PROTOCOL, 'Status'), PROTOCOL, 'StatusCode');
+  if (status.getAttribute('Value') !== SUCCESS) throw invalid('the SAML response is not a success');
 
   const subject = one(signed, ASSERTION, 'Subject');
   const nameId = one(subject, ASSERTION, 'NameID');
