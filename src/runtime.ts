@@ -8,7 +8,9 @@ import { checkMasterKey, ensureKeys, KEYS_CHANNEL, type KeyRing, openKeyRing } f
 import { loadMasterKey } from './keys/master-key.ts';
 import type { Logger } from './log.ts';
 import { createReadiness, type Readiness } from './readiness.ts';
+import { type ConsequenceRegistry, createConsequences } from './revocation/consequences.ts';
 import { type RevocationNode, startRevocation } from './revocation/node.ts';
+import { endUserSessions } from './sessions/sessions.ts';
 import type { Db } from './store/db.ts';
 import { migrate, migrationStatus, readMigrations } from './store/migrate.ts';
 import { openDb } from './store/open.ts';
@@ -26,6 +28,8 @@ export interface Runtime {
   connectors: Connector[];
   /** This node's revocation set: every credential and token use is checked against it. */
   revocation: RevocationNode;
+  /** What ends when a user is revoked, registered by the modules holding it (run once across nodes by serve). */
+  consequences: ConsequenceRegistry;
   /** Compiled permission sets, the credential verifier and issuer (src/access/node.ts). */
   access: AccessNode;
   close(): Promise<void>;
@@ -115,6 +119,10 @@ export async function startRuntime(
       return undefined;
     });
     readiness.register('revocation', () => revocation.problem());
+    const consequences = createConsequences();
+    consequences.add('portal-sessions', async ({ userId }) => {
+      await endUserSessions(db, userId, 'revoked');
+    });
     return {
       config,
       log,
@@ -125,6 +133,7 @@ export async function startRuntime(
       readiness,
       connectors,
       revocation,
+      consequences,
       access,
       close,
     };

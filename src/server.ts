@@ -5,6 +5,7 @@ import { bootstrapRoot, setupUrl } from './directory/bootstrap.ts';
 import { createHandler } from './http/app.ts';
 import { appFastRoutes, appRouters } from './http/routers.ts';
 import type { Logger } from './log.ts';
+import { startEventConsumer } from './revocation/consumer.ts';
 import { type Runtime, startRuntime } from './runtime.ts';
 import { startSessionHousekeeping } from './sessions/housekeeping.ts';
 import { startSyncScheduler } from './sync/scheduler.ts';
@@ -53,12 +54,21 @@ export async function serve(config: Config, log: Logger, options: ServeOptions =
     log.info({ port, backend: runtime.db.kind, url: config.url }, 'gatehouse listening');
     const scheduler = startSyncScheduler(runtime);
     const stopHousekeeping = startSessionHousekeeping(runtime);
+    // Ends what a revoked user holds (portal sessions, OIDC grants + back-channel logout, SAML
+    // logout): once across nodes, whichever holds the consumer's lock.
+    const consequences = await startEventConsumer(
+      runtime.db,
+      'revocation-consequences',
+      runtime.consequences.handler(log),
+      log,
+    );
 
     let stopping: Promise<void> | undefined;
     const stop = () =>
       (stopping ??= (async () => {
         log.info('shutting down');
         stopHousekeeping();
+        await consequences.close();
         const closed = new Promise<void>((resolve) => server.close(() => resolve()));
         server.closeIdleConnections();
         const deadline = setTimeout(() => server.closeAllConnections(), config.http.shutdownTimeout);

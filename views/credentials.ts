@@ -96,7 +96,7 @@ export function credentialTexts(view: CredentialsView): { env: string; file: str
   ].join('\n');
   const processProfile = [
     `[profile ${profile}]`,
-    `credential_process = gatehouse credentials --url ${view.url} --account ${view.accountId} --permission-set ${view.permissionSetName}`,
+    `credential_process = gatehouse credentials --url ${view.url} --account ${view.accountId} --role ${view.permissionSetName}`,
     ...(view.region ? [`region = ${view.region}`] : []),
   ].join('\n');
   return { env, file, process: processProfile };

@@ -85,7 +85,7 @@ export const ldapConfigSchema = z
     pageSize: z.number().int().min(1).max(1000).default(500),
     sync: z
       .strictObject({
-        incremental: duration.default(60_000),
+        incremental: duration.default(10_000),
         full: duration.default(6 * 3_600_000),
         maxDeprovisionPercent: z.number().min(0).max(100).default(10),
       })

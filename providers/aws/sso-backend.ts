@@ -45,7 +45,14 @@ export function ssoBackend(db: Db, tokens: BearerTokens, issuer: CredentialIssue
       let issued: IssuedCredentials;
       try {
         issued = await issuer.issue(
-          { userId: session.userId, accountId, permissionSetId: set.id, mfa: session.mfa },
+          {
+            userId: session.userId,
+            accountId,
+            permissionSetId: set.id,
+            mfa: session.mfa,
+            // Ending the grant (logout, revocation) kills these credentials too.
+            ...(session.grantId ? { sessionId: session.grantId } : {}),
+          },
           context,
         );
       } catch (error) {

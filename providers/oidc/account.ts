@@ -1,7 +1,9 @@
 import type { Account, KoaContextWithOIDC } from 'oidc-provider';
 import { effectiveGroups } from '../../src/directory/members.ts';
 import { findUser, type User } from '../../src/directory/users.ts';
+import type { RevocationView } from '../../src/revocation/types.ts';
 import type { Queryable } from '../../src/store/db.ts';
+import { type CheckDeps, checkDirectoryUser } from '../../src/sync/check.ts';
 
 /** Scopes and the claims they release (the provider filters what a client asked for and was granted). */
 export const CLAIMS = {
@@ -22,19 +24,50 @@ function issuedBeforeValidAfter(user: User, token: { iat?: number } | undefined)
   return token?.iat !== undefined && token.iat < Math.floor(user.validAfter.getTime() / 1000);
 }
 
+/** What the provider hands findAccount with a code, refresh or access token. */
+interface PresentedToken {
+  iat?: number;
+  kind?: string;
+  grantId?: string;
+}
+
+export interface TokenChecks {
+  /** This node's revocation set (user, ended grant; stale → refused: fail closed). */
+  revocation: RevocationView;
+  /** A refresh re-reads a directory user's entry, as sign-in does (src/sync/check.ts). */
+  directory: CheckDeps;
+}
+
+/** Whether a token presented for `user` may still be used. */
+async function tokenStillGood(checks: TokenChecks, user: User, token: PresentedToken): Promise<boolean> {
+  const revoked = checks.revocation.check({
+    userId: user.id,
+    issuedAt: (token.iat ?? 0) * 1000,
+    ...(token.grantId ? { sessionId: token.grantId } : {}),
+  });
+  if (revoked !== undefined) return false;
+  if (token.kind !== 'RefreshToken') return true;
+  // Someone disabled in the directory cannot refresh even before the next sync notices (the check
+  // disables them in Gatehouse too); a directory that cannot answer refuses (fail closed).
+  const checked = await checkDirectoryUser(checks.directory, user);
+  return checked.status === 'active' || checked.status === 'not_directory';
+}
+
 /**
  * The provider's view of a person: only active users exist for it, so a disabled or deprovisioned
- * user gets no code, no token, and no refresh; a token issued before the user's `valid_after`
- * finds no account either (the provider answers invalid_grant / invalid_token).
+ * user gets no code, no token, and no refresh; a token issued before the user's `valid_after`, of
+ * an ended grant, or presented to a node whose revocation set is stale finds no account either (the
+ * provider answers invalid_grant / invalid_token); a refresh also re-checks a directory user.
  */
-export function accountFinder(db: Queryable) {
+export function accountFinder(db: Queryable, checks?: TokenChecks) {
   return async (
     _ctx: KoaContextWithOIDC,
     sub: string,
-    token?: { iat?: number },
+    token?: PresentedToken,
   ): Promise<Account | undefined> => {
     const user = await findUser(db, sub);
     if (user?.status !== 'active' || issuedBeforeValidAfter(user, token)) return undefined;
+    if (token && checks && !(await tokenStillGood(checks, user, token))) return undefined;
     return {
       accountId: user.id,
       async claims(_use, scope) {

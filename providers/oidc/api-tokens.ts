@@ -51,6 +51,16 @@ export function oidcAccessTokenVerifier(runtime: Runtime): BearerVerifier {
     const user = await findUser(runtime.db, String(claims.sub));
     if (user?.status !== 'active') return undefined;
     if ((claims.iat ?? 0) < Math.floor(user.validAfter.getTime() / 1000)) return undefined;
+    // This node's revocation set as well (ended grants; a stale set refuses: fail closed).
+    const grantId = typeof claims['gatehouse_grant'] === 'string' ? claims['gatehouse_grant'] : undefined;
+    if (
+      runtime.revocation.check({
+        userId: user.id,
+        issuedAt: (claims.iat ?? 0) * 1000,
+        ...(grantId ? { sessionId: grantId } : {}),
+      }) !== undefined
+    )
+      return undefined;
     const held = await personApiScopes(runtime.db, user, runtime.config.administrators.group);
     return {
       actor: `user:${user.id}`,

@@ -114,7 +114,10 @@ export function providerConfiguration(
   return {
     adapter: adapterFactory(db, deps.clients),
     jwks: jwks as Configuration['jwks'],
-    findAccount: accountFinder(db),
+    findAccount: accountFinder(db, {
+      revocation: runtime.revocation,
+      directory: { db, connectors: runtime.connectors },
+    }),
     claims: CLAIMS,
     scopes: [...OIDC_SCOPES],
     responseTypes: ['code'],
@@ -185,6 +188,8 @@ export function providerConfiguration(
     },
     extraTokenClaims: async (ctx, token) => ({
       gatehouse_principal: 'accountId' in token && token.accountId ? 'user' : 'client',
+      // The grant the token belongs to: the admin API refuses it once the grant ended (logout).
+      ...('grantId' in token && typeof token.grantId === 'string' ? { gatehouse_grant: token.grantId } : {}),
       // Whether the sign-in behind the token used a second factor (aws:MultiFactorAuthPresent of
       // credentials obtained with it over /aws/sso).
       gatehouse_mfa:

@@ -32,8 +32,9 @@ const signInUrl = (uid: string, fresh: boolean) =>
  */
 function needsFreshSignIn(interaction: Interaction, session: PortalSession): boolean {
   const authTime = session.authTime.getTime();
-  // A sign-in after this authorization request began satisfies both.
-  if (authTime >= interaction.iat * 1000) return false;
+  // A sign-in after this authorization request began satisfies both. `iat` is in whole seconds: a
+  // sign-in within the same second may predate the request, so only a later second counts.
+  if (authTime >= (interaction.iat + 1) * 1000) return false;
   if (interaction.prompt.reasons.includes('login_prompt')) return true;
   const maxAge = Number(interaction.params['max_age']);
   return (

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
 import { secretMatches } from '../../src/clients/clients.ts';
 import { recordGrantRevoked } from '../../src/clients/consent.ts';
-import { deleteExpiredArtefacts } from '../../src/clients/grants.ts';
+import { deleteExpiredArtefacts, grantEnded } from '../../src/clients/grants.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { clientCache } from './client-cache.ts';
 import { type ConfigurationDeps, issuerOf, providerConfiguration } from './configuration.ts';
@@ -64,9 +64,19 @@ export function createOidcProvider(runtime: Runtime): OidcProvider {
       const app = appContexts.get(ctx.req);
       if (app && logouts.has(ctx.req)) await endSession(runtime, app);
     });
+    // Logout, token revocation, refresh-token reuse: what was obtained with the grant dies too.
     provider.on('grant.revoked', (ctx: KoaContextWithOIDC, grantId: string) => {
       const route = ctx.oidc?.route;
       runtime.log.info({ grantId, route }, 'oidc grant revoked');
+      const userId = ctx.oidc?.session?.accountId ?? ctx.oidc?.entities?.Account?.accountId;
+      runtime.db
+        .transaction((tx) => grantEnded(tx, grantId, userId, 'oidc_revoked'))
+        .catch((error: unknown) =>
+          runtime.log.error(
+            { err: (error as Error).message, grantId },
+            'oidc: could not record the ended grant',
+          ),
+        );
       recordGrantRevoked(runtime.db, { grantId, clientId: ctx.oidc?.client?.clientId, route }).catch(
         (error: unknown) =>
           runtime.log.warn({ err: (error as Error).message }, 'audit of a grant revocation failed'),

@@ -1,4 +1,5 @@
 import { type AuditContext, audit } from '../audit/audit.ts';
+import { emit } from '../directory/events.ts';
 import { userTarget } from '../directory/users.ts';
 import type { Queryable } from '../store/db.ts';
 
@@ -23,6 +24,24 @@ export async function revokeAccountTokens(q: Queryable, userId: string): Promise
   return rowCount;
 }
 
+/**
+ * Records that an OpenID grant ended (logout, token revocation, refresh-token reuse): credentials
+ * obtained with it (over /aws/sso they carry the grant id as their session) die on every node.
+ * The provider has already deleted the grant's rows, or the caller does in the same transaction.
+ */
+export async function grantEnded(
+  tx: Queryable,
+  grantId: string,
+  userId: string | undefined,
+  reason: string,
+): Promise<void> {
+  await emit(tx, {
+    type: 'session.ended',
+    userId: userId ?? null,
+    data: { sessionId: grantId, reason, kind: 'oidc_grant' },
+  });
+}
+
 /** Removes artefacts that expired more than `graceSeconds` ago; returns how many. */
 export async function deleteExpiredArtefacts(q: Queryable, graceSeconds = 60): Promise<number> {
   const { rowCount } = await q.query(
@@ -43,10 +62,12 @@ export async function revokeGrant(
   grantId: string,
   reason: string,
 ): Promise<number> {
-  const { rowCount } = await tx.query('delete from oidc_store where grant_id = $1 and account_id = $2', [
-    grantId,
-    userId,
-  ]);
+  // The Grant row too (its own id is the grant id): an ended grant must never be reused.
+  const { rowCount } = await tx.query(
+    `delete from oidc_store where (grant_id = $1 and account_id = $2) or (model = 'Grant' and id = $1)`,
+    [grantId, userId],
+  );
+  await grantEnded(tx, grantId, userId, reason);
   await audit(tx, context, {
     action: 'oidc.grant.revoke',
     target: userTarget(userId),

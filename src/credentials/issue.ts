@@ -20,6 +20,11 @@ export interface CredentialRequest {
   mfa: boolean;
   /** aws:SourceIdentity, when the caller sets one (e.g. the portal session's user name). */
   sourceIdentity?: string;
+  /**
+   * The session the credentials were obtained through (portal session id, OIDC grant id): ending
+   * it kills them on every node. Without one they get a session of their own.
+   */
+  sessionId?: string;
 }
 
 /** What STS answers: the names AWS uses, so the portal and the wire APIs can pass it on as is. */
@@ -100,7 +105,7 @@ async function issueOnce(
       `user ${user.userName} is not assigned permission set ${request.permissionSetId} in account ${request.accountId}`,
     );
   }
-  const sessionId = randomUUID();
+  const sessionId = request.sessionId ?? randomUUID();
   const expiresAt = at + (isoDurationSeconds(held.sessionDuration) ?? 3600) * 1000;
   const minted = mintCredentials(keys, {
     userId: user.id,

@@ -11,6 +11,8 @@ export type DomainEventType =
   | 'user.reactivated'
   | 'user.erased'
   | 'user.password_changed'
+  | 'user.revoked'
+  | 'session.ended'
   | 'group.created'
   | 'group.updated'
   | 'group.deleted'

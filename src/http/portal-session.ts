@@ -17,7 +17,18 @@ export async function currentSession(runtime: Runtime, ctx: Koa.Context): Promis
   // Read once per request, however many layers ask.
   if (STATE_KEY in ctx.state) return ctx.state[STATE_KEY] as PortalSession | undefined;
   const token = readCookie(runtime, ctx, SESSION_COOKIE);
-  const session = token ? await readSession(runtime.db, token, runtime.config.sessions) : undefined;
+  let session = token ? await readSession(runtime.db, token, runtime.config.sessions) : undefined;
+  // The row is the truth (an ended session's row is gone, valid_after is compared); this node's
+  // revocation set is consulted too, for a session ended by a change the row does not show yet.
+  // A stale set alone does not sign anyone out: the row was just read from the database.
+  if (session) {
+    const revoked = runtime.revocation.check({
+      userId: session.userId,
+      issuedAt: session.createdAt.getTime(),
+      sessionId: session.id,
+    });
+    if (revoked !== undefined && revoked !== 'stale') session = undefined;
+  }
   if (token && !session) clearSessionCookie(runtime, ctx);
   ctx.state[STATE_KEY] = session;
   return session;

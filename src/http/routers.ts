@@ -3,13 +3,14 @@ import { awsFrontDoor } from '../../providers/aws/index.ts';
 import { oidcFrontDoor } from '../../providers/oidc/index.ts';
 import { lazySamlRoutes } from '../../providers/saml/lazy.ts';
 import { scimRoutes } from '../../providers/scim/index.ts';
-import { effectiveAccess } from '../access/assignments.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
 import { currentSession, endSession } from './portal-session.ts';
+import { awsRolesOf, portalSources } from './portal-sources.ts';
 import { assetRoutes } from './routes/assets.ts';
 import { authorizeFastRoute, type FastRoute } from './routes/authorize-fast.ts';
 import { portalRoutes } from './routes/portal.ts';
+import { portalAccessRoutes } from './routes/portal-access.ts';
 import { setupRoutes } from './routes/setup.ts';
 import { signInRoutes } from './routes/signin.ts';
 import { signInStepRoutes } from './routes/signin-steps.ts';
@@ -22,18 +23,14 @@ export function appRouters(runtime: Runtime): Router[] {
     setupRoutes(runtime),
     signInRoutes(runtime),
     signInStepRoutes(runtime),
-    portalRoutes(runtime),
+    portalRoutes(runtime, portalSources(runtime)),
+    portalAccessRoutes(runtime),
     lazySamlRoutes(runtime, {
       sessions: {
         current: (ctx) => currentSession(runtime, ctx),
         end: (ctx) => endSession(runtime, ctx, 'logout'),
       },
-      // The AWS template's Role attribute: every (account, permission set) the person holds now.
-      awsRolesOf: async (userId) =>
-        (await effectiveAccess(runtime.db, userId)).map((a) => ({
-          accountId: a.accountId,
-          permissionSet: a.permissionSetName,
-        })),
+      awsRolesOf: awsRolesOf(runtime),
     }),
     ...apiRoutes(runtime, { extraVerifiers: [oidc.apiVerifier] }),
     oidc.router,

@@ -28,17 +28,48 @@ export async function latestEventId(q: Queryable): Promise<number> {
   return Number(rows[0]?.id ?? 0);
 }
 
-/** Users touched by domain events after `afterId` (any user event may have moved `valid_after`). */
-export async function usersChangedSince(
+/** An ended session (portal session or OIDC grant): what was obtained through it dies with it. */
+export const SESSION_ENDED = 'session.ended';
+
+/**
+ * What domain events after `afterId` change for revocation: users whose `valid_after` may have
+ * moved (any event naming a user), and sessions that ended.
+ */
+export async function changesSince(
   q: Queryable,
   afterId: number,
+  window: number,
   limit = 5000,
-): Promise<{ lastId: number; userIds: string[] }> {
-  const { rows } = await q.query<{ id: number; user_id: string | null }>(
-    `select id, user_id from domain_events where id > $1 order by id limit $2`,
+): Promise<{ lastId: number; userIds: string[]; sessions: Revocation[] }> {
+  const { rows } = await q.query<{
+    id: number;
+    type: string;
+    user_id: string | null;
+    session_id: string | null;
+    at_ms: number;
+  }>(
+    `select id, type, user_id, data->>'sessionId' as session_id, extract(epoch from at) * 1000 as at_ms
+       from domain_events where id > $1 order by id limit $2`,
     [afterId, limit],
   );
   const userIds = new Set<string>();
-  for (const r of rows) if (r.user_id) userIds.add(r.user_id);
-  return { lastId: rows.length ? Number(rows.at(-1)!.id) : afterId, userIds: [...userIds] };
+  const sessions: Revocation[] = [];
+  for (const r of rows) {
+    if (r.user_id) userIds.add(r.user_id);
+    if (r.type === SESSION_ENDED && r.session_id)
+      sessions.push({ kind: 'session', sessionId: r.session_id, until: Number(r.at_ms) + window });
+  }
+  return { lastId: rows.length ? Number(rows.at(-1)!.id) : afterId, userIds: [...userIds], sessions };
+}
+
+/** Sessions ended within the window (nothing obtained through an older one is still alive). */
+export async function loadEndedSessions(q: Queryable, window: number): Promise<Revocation[]> {
+  const { rows } = await q.query<{ session_id: string | null; at_ms: number }>(
+    `select data->>'sessionId' as session_id, extract(epoch from at) * 1000 as at_ms from domain_events
+      where type = $1 and at > now() - make_interval(secs => $2::float8 / 1000)`,
+    [SESSION_ENDED, window],
+  );
+  return rows
+    .filter((r) => r.session_id)
+    .map((r) => ({ kind: 'session', sessionId: r.session_id!, until: Number(r.at_ms) + window }));
 }

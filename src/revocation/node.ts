@@ -2,7 +2,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 import { EVENTS_CHANNEL } from '../directory/events.ts';
 import type { Logger } from '../log.ts';
 import type { Db } from '../store/db.ts';
-import { latestEventId, loadUserRevocations, usersChangedSince } from './load.ts';
+import { changesSince, latestEventId, loadEndedSessions, loadUserRevocations } from './load.ts';
 import { createRevocationState, type RevocationState } from './state.ts';
 import type { RevocationReason, RevocationSubject } from './types.ts';
 
@@ -51,7 +51,8 @@ export async function startRevocation(
         do {
           again = false;
           for (;;) {
-            const { lastId, userIds } = await usersChangedSince(db, eventCursor);
+            const { lastId, userIds, sessions } = await changesSince(db, eventCursor, options.window);
+            for (const r of sessions) state.apply(r);
             if (userIds.length) {
               for (const r of await loadUserRevocations(db, options.window, userIds)) state.apply(r);
             }
@@ -75,6 +76,7 @@ export async function startRevocation(
     const started = Date.now();
     const fromEvents = await latestEventId(db);
     for (const r of await loadUserRevocations(db, options.window)) state.apply(r);
+    for (const r of await loadEndedSessions(db, options.window)) state.apply(r);
     eventCursor = Math.max(eventCursor, fromEvents);
     state.prune(started);
     // The state is complete as of when the reads began, not when they ended.
@@ -82,7 +84,7 @@ export async function startRevocation(
   };
 
   await reconcile();
-  const unlisten = await db.listen(EVENTS_CHANNEL, () => void follow());
+  const unlistenEvents = await db.listen(EVENTS_CHANNEL, () => void follow());
   const timer = setInterval(() => {
     reconcile().catch((error: unknown) =>
       log.warn({ err: (error as Error).message, age: state.age() }, 'revocation: reconcile failed'),
@@ -140,7 +142,7 @@ export async function startRevocation(
     },
     async close() {
       clearInterval(timer);
-      await unlisten();
+      await unlistenEvents();
       await following;
     },
   };

@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { type AuditContext, audit, SYSTEM } from '../audit/audit.ts';
+import { emit, emitMany } from '../directory/events.ts';
 import type { Queryable } from '../store/db.ts';
 import { acrFor } from './assurance.ts';
 import type { PortalSession, SessionEndReason, SessionLimits } from './types.ts';
@@ -173,6 +174,19 @@ export async function listUserSessions(
 }
 
 /**
+ * A session ended before its time (sign-out, ended by hand, revoked) kills what was obtained
+ * through it on every node (credentials carry the session id; see src/revocation). One that ran
+ * out (idle, absolute) does not: credentials obtained from it live their own, shorter lifetime.
+ */
+const kills = (reason: SessionEndReason) => reason !== 'idle' && reason !== 'absolute';
+
+const endedEvent = (userId: string, sessionId: string, reason: SessionEndReason) => ({
+  type: 'session.ended' as const,
+  userId,
+  data: { sessionId, reason, kind: 'portal' },
+});
+
+/**
  * Ends one session (audited). With `userId`, only if the session is that user's (a person ending
  * one of their own). Returns whether a session ended.
  */
@@ -191,6 +205,7 @@ export async function endSession(
     );
     const row = rows[0];
     if (!row) return false;
+    if (kills(reason)) await emit(tx, endedEvent(row.user_id, sessionId, reason));
     await audit(tx, context, {
       action: 'session.end',
       target: `user:${row.user_id}`,
@@ -217,6 +232,11 @@ export async function endUserSessions(
       options.except ? [userId, options.except] : [userId],
     );
     if (rows.length > 0) {
+      if (kills(reason))
+        await emitMany(
+          tx,
+          rows.map((r) => endedEvent(userId, r.id, reason)),
+        );
       await audit(tx, context, {
         action: 'session.end_all',
         target: `user:${userId}`,

@@ -58,9 +58,19 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
   });
   const root = wrap(pool);
 
+  // A checked-out client has no listener of the pool's: should the server end its connection while
+  // it sits between queries (a restart, an administrator's kill), the 'error' event must not end
+  // the process. The next query on it fails instead, and the client is released as broken.
+  const guarded = new WeakSet<pg.PoolClient>();
+  const ignore = () => {};
   async function connect(): Promise<pg.PoolClient> {
     try {
-      return await pool.connect();
+      const client = await pool.connect();
+      if (!guarded.has(client)) {
+        client.on('error', ignore);
+        guarded.add(client);
+      }
+      return client;
     } catch (error) {
       throw toStoreError(error);
     }
@@ -97,6 +107,13 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     fn: () => Promise<T>,
   ): Promise<{ value: T } | undefined> {
     const client = await connect();
+    // The lock's connection sits idle while `fn` runs on others: should the server go away
+    // meanwhile, its error must not be an unhandled 'error' event (that ends the process).
+    let broken: Error | undefined;
+    const onError = (error: Error) => {
+      broken = error;
+    };
+    client.on('error', onError);
     try {
       const { rows } = await client.query<{ locked: boolean | null }>(sql, [name]);
       if (rows[0]?.locked === false) return undefined;
@@ -108,7 +125,8 @@ export async function openPostgres(options: PostgresOptions): Promise<Db> {
     } catch (error) {
       throw toStoreError(error);
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(broken);
     }
   }
 

@@ -1,9 +1,12 @@
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { AuditContext } from '../../src/audit/audit.ts';
+import { emit, type StoredEvent } from '../../src/directory/events.ts';
 import { createUser, disableUser, enableUser } from '../../src/directory/users.ts';
 import { createLogger } from '../../src/log.ts';
+import { startEventConsumer } from '../../src/revocation/consumer.ts';
 import { type RevocationNode, startRevocation } from '../../src/revocation/node.ts';
+import { revokeUserAccess } from '../../src/revocation/revoke.ts';
 import { backends } from '../support/backends.ts';
 import { useDb } from '../support/db.ts';
 
@@ -87,5 +90,76 @@ describe.each(backends)('revocation node that loses its database on $name', (bac
     // No reconcile runs after close: the set ages past the bound exactly as with an unreachable database.
     expect(await eventually(() => n.check(u) === 'stale', 3_000)).toBe(true);
     expect(n.problem()).toMatch(/not reconciled/);
+  });
+});
+
+describe.each(backends)('sessions, revoke-access and the event consumer on $name', (backend) => {
+  const t = useDb(backend);
+  let a: RevocationNode;
+  let b: RevocationNode;
+  beforeAll(async () => {
+    const options = { reconcileInterval: 60_000, staleAfter: 120_000, window: 3_600_000 };
+    a = await startRevocation(t.db, options, log);
+    b = await startRevocation(t.db, options, log);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+
+  test('a session ended on one node kills what was obtained through it on every node, also after a restart', async () => {
+    const u = await t.db.transaction((tx) => createUser(tx, ctx, { userName: 'sam' }));
+    const issuedAt = Date.now() - 1;
+    expect(b.check({ userId: u.id, issuedAt, sessionId: 'sess-1' })).toBeUndefined();
+    await t.db.transaction((tx) =>
+      emit(tx, { type: 'session.ended', userId: u.id, data: { sessionId: 'sess-1' } }),
+    );
+    expect(
+      await eventually(() => b.check({ userId: u.id, issuedAt, sessionId: 'sess-1' }) === 'session'),
+    ).toBe(true);
+    expect(b.check({ userId: u.id, issuedAt, sessionId: 'sess-2' })).toBeUndefined();
+    const fresh = await startRevocation(
+      t.db,
+      { reconcileInterval: 60_000, staleAfter: 120_000, window: 3_600_000 },
+      log,
+    );
+    expect(fresh.check({ userId: u.id, issuedAt, sessionId: 'sess-1' })).toBe('session');
+    await fresh.close();
+  });
+
+  test("revoking a user's access keeps them active but ends what they held", async () => {
+    const u = await t.db.transaction((tx) => createUser(tx, ctx, { userName: 'lostlaptop' }));
+    const issuedAt = Date.now() - 1;
+    await t.db.transaction((tx) => revokeUserAccess(tx, ctx, u.id, 'lost laptop'));
+    expect(await eventually(() => a.check({ userId: u.id, issuedAt }) === 'user')).toBe(true);
+    await new Promise((r) => setTimeout(r, 5));
+    expect(a.check({ userId: u.id, issuedAt: Date.now() })).toBeUndefined();
+    const { rows } = await t.db.query<{ status: string }>('select status from users where id = $1', [u.id]);
+    expect(rows[0]!.status).toBe('active');
+    const audit = await t.db.query(
+      "select 1 from audit_log where action = 'user.revoke_access' and target = $1",
+      [`user:${u.id}`],
+    );
+    expect(audit.rows).toHaveLength(1);
+  });
+
+  test('an event consumer acts once per event across two nodes', async () => {
+    const seen: string[] = [];
+    const handle = async (e: StoredEvent) => {
+      if (e.type === 'user.disabled') seen.push(e.userId!);
+    };
+    const c1 = await startEventConsumer(t.db, 'test-logout', handle, log, { interval: 50 });
+    const c2 = await startEventConsumer(t.db, 'test-logout', handle, log, { interval: 50 });
+    const users = await t.db.transaction(async (tx) => [
+      await createUser(tx, ctx, { userName: 'c1' }),
+      await createUser(tx, ctx, { userName: 'c2' }),
+    ]);
+    for (const u of users) await t.db.transaction((tx) => disableUser(tx, ctx, u.id));
+    expect(await eventually(() => seen.length >= 2)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    await Promise.all([c1.drain(), c2.drain()]);
+    expect(seen.sort()).toEqual(users.map((u) => u.id).sort());
+    await c1.close();
+    await c2.close();
   });
 });

@@ -84,7 +84,7 @@ describe('portal access views', () => {
     expect(texts.process).toBe(
       [
         '[profile production-Developer]',
-        'credential_process = gatehouse credentials --url https://id.example.com --account 111122223333 --permission-set Developer',
+        'credential_process = gatehouse credentials --url https://id.example.com --account 111122223333 --role Developer',
         'region = eu-west-1',
       ].join('\n'),
     );

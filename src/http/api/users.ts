@@ -11,6 +11,7 @@ import {
   listUsers,
   updateUser,
 } from '../../directory/users.ts';
+import { revokeUserAccess } from '../../revocation/revoke.ts';
 import { type ApiRoute, decodeCursor, defineRoute, encodeCursor, nameCursor } from './route.ts';
 import {
   effectiveGroupsResponse,
@@ -131,6 +132,27 @@ export const userRoutes: ApiRoute[] = [
     errors: [404, 409],
     handle: ({ params, body, audit, runtime }) =>
       runtime.db.transaction((tx) => enableUser(tx, audit, params['id']!, body)),
+  }),
+  defineRoute({
+    method: 'post',
+    path: '/users/{id}/revoke-access',
+    operationId: 'revokeUserAccess',
+    tag,
+    summary: 'Sign a user out everywhere',
+    description:
+      'Ends every session, token and credential the user holds, on every node, without disabling them (a lost laptop). What they sign in to afterwards works.',
+    scope: 'directory:write',
+    body: statusChangeBody,
+    bodyOptional: true,
+    status: 200,
+    response: userResponse,
+    etag: true,
+    errors: [404],
+    handle: ({ params, body, audit, runtime }) =>
+      runtime.db.transaction(async (tx) => {
+        await revokeUserAccess(tx, audit, params['id']!, body?.reason ?? 'revoked by an administrator');
+        return getUser(tx, params['id']!);
+      }),
   }),
   defineRoute({
     method: 'post',

@@ -26,7 +26,7 @@ describe('LDAP connector configuration', () => {
     const c = parseLdapConfig(base);
     expect(c.dialect).toBe('auto');
     expect(c.timeouts).toEqual({ connect: 5000, operation: 15000 });
-    expect(c.sync).toEqual({ incremental: 60_000, full: 21_600_000, maxDeprovisionPercent: 10 });
+    expect(c.sync).toEqual({ incremental: 10_000, full: 21_600_000, maxDeprovisionPercent: 10 });
     expect(c.tls).toEqual({ startTLS: false, insecureNoTLS: false });
     expect(c.pageSize).toBe(500);
     expect(c.userSearch.scope).toBe('sub');

@@ -21,6 +21,7 @@ const CONTRACT = [
   'post /users/{id}/enable',
   'post /users/{id}/deprovision',
   'post /users/{id}/erase',
+  'post /users/{id}/revoke-access',
   'get /users/{id}/groups',
   'get /groups',
   'post /groups',

@@ -102,6 +102,26 @@ describe.each(backends)('admin API: users on $name', (backend) => {
     expect(merge.status).toBe(200);
   });
 
+  test('revoke-access signs a user out everywhere and leaves them active', async () => {
+    const { body: dan } = await api.post<User>('/users', { userName: 'dan' });
+    const issuedAt = Date.now() - 1;
+    const revocation = api.server.runtime.revocation;
+    expect(revocation.check({ userId: dan.id, issuedAt })).toBeUndefined();
+    const revoked = await api.post<User>(`/users/${dan.id}/revoke-access`, { reason: 'lost laptop' });
+    expect(revoked.status).toBe(200);
+    expect(revoked.body.status).toBe('active');
+    await revocation.reconcile();
+    expect(revocation.check({ userId: dan.id, issuedAt })).toBe('user');
+    const events = (await readEvents(api.server.runtime.db, 0, 10_000)).filter((e) => e.userId === dan.id);
+    expect(events.map((e) => e.type)).toContain('user.revoked');
+    const unknown = await api.post(`/users/${crypto.randomUUID()}/revoke-access`);
+    expect(unknown.status).toBe(404);
+    expect(
+      (await api.post(`/users/${dan.id}/revoke-access`, undefined, { token: api.tokens['directory:read'] }))
+        .status,
+    ).toBe(403);
+  });
+
   test('lifecycle: disable (with a reason), enable, deprovision, erase', async () => {
     const { body: carol } = await api.post<User>('/users', {
       userName: 'carol',
