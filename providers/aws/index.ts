@@ -1,4 +1,5 @@
 import type Router from '@koa/router';
+import { deriveKey } from '../../src/keys/seal.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { issuerOf } from '../oidc/configuration.ts';
 import type { OidcProvider } from '../oidc/provider.ts';
@@ -35,6 +36,9 @@ export function awsFrontDoor(runtime: Runtime, oidc: OidcProvider): Router[] {
         issuer,
         issuerUrl: issuerOf(runtime.config.url),
         trustedAudience: bridge.trustedAudience,
+        baseUrl: runtime.config.url,
+        persistentNameIdKey: deriveKey(runtime.masterKey, 'saml-persistent-nameid'),
+        clockSkewMs: runtime.config.saml.clockSkew,
       }),
     ),
   ];

@@ -1,4 +1,5 @@
 import { findPermissionSetByName } from '../../src/access/permission-sets.ts';
+import type { AuditContext } from '../../src/audit/audit.ts';
 import type { CredentialIssuer } from '../../src/credentials/issue.ts';
 import { type AccessVerifier, principalArn } from '../../src/credentials/verifier.ts';
 import { findUser } from '../../src/directory/users.ts';
@@ -8,7 +9,8 @@ import type { KeyRing } from '../../src/keys/keyring.ts';
 import type { RevocationView } from '../../src/revocation/types.ts';
 import type { Db } from '../../src/store/db.ts';
 import { AwsError } from './errors.ts';
-import type { StsBackend } from './sts.ts';
+import type { StsBackend, StsCredentials } from './sts.ts';
+import { assumeRoleWithSaml } from './sts-saml.ts';
 
 export interface StsDeps {
   db: Db;
@@ -20,6 +22,11 @@ export interface StsDeps {
   issuerUrl: string;
   /** Whether ID tokens of this client (`aud`) may be exchanged for credentials. */
   trustedAudience(clientId: string): Promise<boolean>;
+  /** Gatehouse's base URL: the SAML IdP's entity ID and certificates derive from it. */
+  baseUrl: string;
+  /** The key persistent SAML NameIDs are derived with (the SAML front door's). */
+  persistentNameIdKey: Buffer;
+  clockSkewMs: number;
 }
 
 /** `arn:aws:iam::ACCOUNT:role/PERMISSION_SET`: the role of a permission set in an account. */
@@ -69,48 +76,63 @@ export function stsBackend(deps: StsDeps): StsBackend {
       const revoked = deps.revocation.check({ userId: claims.sub, issuedAt });
       if (revoked === 'stale') throw new AwsError('ServiceUnavailable', 503, 'Try again shortly.');
       if (revoked !== undefined) throw new AwsError('ExpiredTokenException', 400, 'Token is no longer valid');
-      const role = ROLE_ARN.exec(input.roleArn);
-      if (!role)
-        throw new AwsError(
-          'ValidationError',
-          400,
-          'RoleArn must be arn:aws:iam::ACCOUNT:role/PERMISSION_SET',
-        );
-      const [, accountId, setName] = role as unknown as [string, string, string];
-      const set = await findPermissionSetByName(deps.db, setName);
-      if (!set) throw denied();
-      let issued: Awaited<ReturnType<CredentialIssuer['issue']>>;
-      try {
-        issued = await deps.issuer.issue(
-          {
-            userId: claims.sub,
-            accountId,
-            permissionSetId: set.id,
-            mfa: (claims.amr ?? []).some((m) => m === 'mfa' || m === 'otp' || m === 'hwk'),
-          },
-          { ...context, actor: `user:${claims.sub}` },
-        );
-      } catch (error) {
-        if (isGatehouseError(error) && (error.kind === 'forbidden' || error.kind === 'not_found'))
-          throw denied();
-        throw error;
-      }
-      // The session name in the ARN is always the user name (as GetCallerIdentity reports it for
-      // these credentials): RoleSessionName is the caller's choice and cannot pose as someone else.
-      const userName = (await findUser(deps.db, claims.sub))?.userName ?? claims.sub;
+      const issued = await issueFor(
+        deps,
+        { userId: claims.sub, roleArn: input.roleArn, mfa: (claims.amr ?? []).some((m) => MFA_AMR.has(m)) },
+        context,
+        denied,
+      );
       return {
-        credentials: {
-          AccessKeyId: issued.AccessKeyId,
-          SecretAccessKey: issued.SecretAccessKey,
-          SessionToken: issued.SessionToken,
-          Expiration: issued.Expiration,
-        },
+        ...issued,
         subject: claims.sub,
-        assumedRoleId: `${set.id}:${userName}`,
-        arn: principalArn(accountId, set.name, userName),
         provider: deps.issuerUrl,
         audience,
       };
     },
+    assumeRoleWithSaml: (input, context) => assumeRoleWithSaml(deps, input, context),
+  };
+}
+
+const MFA_AMR = new Set(['mfa', 'otp', 'hwk']);
+
+/**
+ * Credentials for `userId` in the role `roleArn` names, through the credential issuer (which checks
+ * the user is active, not root, and assigned). Shared by both AssumeRoleWith* actions.
+ */
+export async function issueFor(
+  deps: Pick<StsDeps, 'db' | 'issuer'>,
+  who: { userId: string; roleArn: string; mfa: boolean },
+  context: AuditContext,
+  denied: () => AwsError,
+): Promise<{ credentials: StsCredentials; assumedRoleId: string; arn: string; accountId: string }> {
+  const role = ROLE_ARN.exec(who.roleArn);
+  if (!role)
+    throw new AwsError('ValidationError', 400, 'RoleArn must be arn:aws:iam::ACCOUNT:role/PERMISSION_SET');
+  const [, accountId, setName] = role as unknown as [string, string, string];
+  const set = await findPermissionSetByName(deps.db, setName);
+  if (!set) throw denied();
+  let issued: Awaited<ReturnType<CredentialIssuer['issue']>>;
+  try {
+    issued = await deps.issuer.issue(
+      { userId: who.userId, accountId, permissionSetId: set.id, mfa: who.mfa },
+      { ...context, actor: `user:${who.userId}` },
+    );
+  } catch (error) {
+    if (isGatehouseError(error) && (error.kind === 'forbidden' || error.kind === 'not_found')) throw denied();
+    throw error;
+  }
+  // The session name in the ARN is always the user name (as GetCallerIdentity reports it for
+  // these credentials): RoleSessionName is the caller's choice and cannot pose as someone else.
+  const userName = (await findUser(deps.db, who.userId))?.userName ?? who.userId;
+  return {
+    credentials: {
+      AccessKeyId: issued.AccessKeyId,
+      SecretAccessKey: issued.SecretAccessKey,
+      SessionToken: issued.SessionToken,
+      Expiration: issued.Expiration,
+    },
+    assumedRoleId: `${set.id}:${userName}`,
+    arn: principalArn(accountId, set.name, userName),
+    accountId,
   };
 }

@@ -49,11 +49,31 @@ export interface WebIdentityResult {
   audience: string;
 }
 
+export interface SamlInput {
+  roleArn: string;
+  principalArn: string;
+  /** The samlp:Response as XML (already base64-decoded). */
+  samlResponse: string;
+  durationSeconds: number | undefined;
+}
+
+export interface SamlResult {
+  credentials: StsCredentials;
+  assumedRoleId: string;
+  arn: string;
+  subject: string;
+  subjectType: string;
+  issuer: string;
+  audience: string;
+  nameQualifier: string;
+}
+
 /** What the STS front door translates onto: the credential verifier and issuer. */
 export interface StsBackend {
   /** SigV4 + expiry + revocation; failures are AwsErrors with the verifier's AWS code. */
   callerIdentity(request: SignedRequest): CallerIdentity;
   assumeRoleWithWebIdentity(input: WebIdentityInput, context: AuditContext): Promise<WebIdentityResult>;
+  assumeRoleWithSaml(input: SamlInput, context: AuditContext): Promise<SamlResult>;
 }
 
 // STS's codes for domain errors, as IAM and STS use them for the same conditions.
@@ -98,7 +118,7 @@ const FORM = 'application/x-www-form-urlencoded';
 /**
  * `/aws/sts`: the STS query API (awsQuery, XML) for SDK and CLI endpoint overrides:
  * GetCallerIdentity (SigV4 with Gatehouse credentials) and AssumeRoleWithWebIdentity (Gatehouse ID
- * tokens). AssumeRoleWithSAML answers an AWS error until SAML federation exists.
+ * tokens) and AssumeRoleWithSAML (responses of Gatehouse's own SAML IdP, AWS template).
  */
 export function stsRoutes(runtime: Runtime, backend: StsBackend): Router {
   const router = new Router();
@@ -126,11 +146,7 @@ export function stsRoutes(runtime: Runtime, backend: StsBackend): Router {
       case 'AssumeRoleWithWebIdentity':
         return respond(ctx, request.action, await assumeRoleWithWebIdentity(ctx, request, backend));
       case 'AssumeRoleWithSAML':
-        throw new AwsError(
-          'InvalidAction',
-          400,
-          'AssumeRoleWithSAML is not available: this Gatehouse does not issue SAML assertions for STS yet',
-        );
+        return respond(ctx, request.action, await assumeRoleWithSaml(ctx, request, backend));
       default:
         throw new AwsError(
           'InvalidAction',
@@ -182,5 +198,54 @@ async function assumeRoleWithWebIdentity(
     AssumedRoleUser: { AssumedRoleId: result.assumedRoleId, Arn: result.arn },
     Provider: result.provider,
     Audience: result.audience,
+  };
+}
+
+/** base64 SAMLResponse limit (AWS allows 100 000 characters). */
+const MAX_SAML_CHARS = 100_000;
+
+async function assumeRoleWithSaml(
+  ctx: Context,
+  request: QueryRequest,
+  backend: StsBackend,
+): Promise<XmlValue> {
+  const encoded = required(request, 'SAMLAssertion');
+  const input: SamlInput = {
+    roleArn: required(request, 'RoleArn'),
+    principalArn: required(request, 'PrincipalArn'),
+    samlResponse: '',
+    durationSeconds: optionalInt(request, 'DurationSeconds', 900, 43200),
+  };
+  // Session policies would narrow the permission set; Gatehouse does not evaluate them, and
+  // ignoring one would hand out more than the caller asked for, so they are refused.
+  for (const name of request.params.keys())
+    if (name === 'Policy' || name.startsWith('PolicyArns.'))
+      throw new AwsError(
+        'MalformedPolicyDocument',
+        400,
+        'session policies are not supported: credentials carry the permission set as assigned',
+      );
+  const compact = encoded.replace(/\s+/g, '');
+  if (compact.length > MAX_SAML_CHARS || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact))
+    throw new AwsError('InvalidIdentityToken', 400, 'SAMLAssertion is not valid base64');
+  try {
+    input.samlResponse = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(compact, 'base64'));
+  } catch {
+    throw new AwsError('InvalidIdentityToken', 400, 'SAMLAssertion is not UTF-8 XML');
+  }
+  const result = await backend.assumeRoleWithSaml(input, {
+    actor: 'anonymous',
+    requestId: requestIdOf(ctx),
+    ip: ctx.ip,
+  });
+  return {
+    Credentials: { ...result.credentials },
+    AssumedRoleUser: { AssumedRoleId: result.assumedRoleId, Arn: result.arn },
+    PackedPolicySize: 0,
+    Subject: result.subject,
+    SubjectType: result.subjectType,
+    Issuer: result.issuer,
+    Audience: result.audience,
+    NameQualifier: result.nameQualifier,
   };
 }

@@ -119,6 +119,24 @@ const stsBackend: StsBackend = {
       audience: 'client',
     };
   },
+  async assumeRoleWithSaml(input) {
+    if (input.samlResponse !== '<ok/>') throw new AwsError('InvalidIdentityToken', 400, 'bad assertion');
+    return {
+      credentials: {
+        AccessKeyId: 'ASIA3',
+        SecretAccessKey: 'sk',
+        SessionToken: 'st',
+        Expiration: '2030-01-01T00:00:00.000Z',
+      },
+      assumedRoleId: 'ps-1:alice',
+      arn: 'arn:aws:sts::111122223333:assumed-role/Dev/alice',
+      subject: 'opaque',
+      subjectType: 'persistent',
+      issuer: 'http://x/saml/metadata',
+      audience: 'https://signin.aws.amazon.com/saml',
+      nameQualifier: 'q=',
+    };
+  },
 };
 
 let server: TestServer;
@@ -350,7 +368,37 @@ describe('sts', () => {
       sts.send(
         new AssumeRoleWithSAMLCommand({ RoleArn: 'a', PrincipalArn: 'b', SAMLAssertion: 'c'.repeat(10) }),
       ),
-    ).rejects.toMatchObject({ name: 'InvalidAction' });
+    ).rejects.toBeInstanceOf(InvalidIdentityTokenException);
+    await expect(
+      sts.send(
+        new AssumeRoleWithSAMLCommand({
+          RoleArn: 'a',
+          PrincipalArn: 'b',
+          SAMLAssertion: Buffer.from('<ok/>').toString('base64'),
+          Policy: '{}',
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'MalformedPolicyDocumentException' });
+    const saml = await sts.send(
+      new AssumeRoleWithSAMLCommand({
+        RoleArn: 'a',
+        PrincipalArn: 'b',
+        SAMLAssertion: Buffer.from('<ok/>').toString('base64'),
+      }),
+    );
+    expect(saml).toMatchObject({
+      Credentials: { AccessKeyId: 'ASIA3', SecretAccessKey: 'sk', SessionToken: 'st' },
+      AssumedRoleUser: {
+        AssumedRoleId: 'ps-1:alice',
+        Arn: 'arn:aws:sts::111122223333:assumed-role/Dev/alice',
+      },
+      PackedPolicySize: 0,
+      Subject: 'opaque',
+      SubjectType: 'persistent',
+      Issuer: 'http://x/saml/metadata',
+      Audience: 'https://signin.aws.amazon.com/saml',
+      NameQualifier: 'q=',
+    });
 
     const post = (body: string, type = 'application/x-www-form-urlencoded') =>
       fetch(`${server.url}/aws/sts/`, { method: 'POST', headers: { 'content-type': type }, body });
