@@ -10,7 +10,7 @@ export interface SdkCredentials {
   sessionToken?: string;
 }
 
-type Query = Record<string, string | string[] | null>;
+export type Query = Record<string, string | string[] | null>;
 
 function encode(text: string): string {
   return encodeURIComponent(text).replace(
@@ -19,7 +19,8 @@ function encode(text: string): string {
   );
 }
 
-function wireQuery(query: Query = {}): string {
+/** How the SDK puts a query object on the wire: RFC 3986 encoding of names and values. */
+export function wireQuery(query: Query = {}): string {
   const parts: string[] = [];
   for (const [key, value] of Object.entries(query)) {
     if (value === null) parts.push(encode(key));

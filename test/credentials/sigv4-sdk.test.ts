@@ -4,6 +4,7 @@ import { Sha256 } from '@aws-crypto/sha256-js';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, test } from 'vitest';
 import { type SigV4Request, verifySigV4 } from '../../src/credentials/sigv4.ts';
+import { type Query, type SdkRequest, wireQuery } from './sdk-sign.ts';
 
 const credentials = {
   accessKeyId: 'ASIAGATEHOUSE0000001',
@@ -16,33 +17,6 @@ const lookup = (id: string) =>
   id === credentials.accessKeyId
     ? { secretAccessKey: credentials.secretAccessKey, securityToken: credentials.sessionToken, user: 'alice' }
     : undefined;
-
-type Query = Record<string, string | string[] | null>;
-
-interface SdkRequest {
-  method: string;
-  path: string;
-  query?: Query;
-  headers: Record<string, string>;
-  body?: string;
-}
-
-// How the SDK puts a query object on the wire: RFC 3986 encoding of names and values.
-function encode(text: string): string {
-  return encodeURIComponent(text).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-function wireQuery(query: Query = {}): string {
-  const parts: string[] = [];
-  for (const [key, value] of Object.entries(query)) {
-    if (value === null) parts.push(encode(key));
-    else for (const v of Array.isArray(value) ? value : [value]) parts.push(`${encode(key)}=${encode(v)}`);
-  }
-  return parts.join('&');
-}
 
 function sdk(service: string, options: { uriEscapePath?: boolean; applyChecksum?: boolean } = {}) {
   return new SignatureV4({ credentials, region: 'eu-west-1', service, sha256: Sha256, ...options });
