@@ -32,6 +32,14 @@ export function createOidcProvider(runtime: Runtime): OidcProvider {
   );
   const appContexts = new WeakMap<IncomingMessage, Context>();
   const logouts = new WeakSet<IncomingMessage>();
+  // Writes started by provider events; the response waits for them, so a client told "revoked"
+  // can rely on the ended grant and its audit entry being recorded.
+  const pending = new WeakMap<IncomingMessage, Promise<unknown>[]>();
+  const settle = (req: IncomingMessage, work: Promise<unknown>): void => {
+    const list = pending.get(req);
+    if (list) list.push(work);
+    else pending.set(req, [work]);
+  };
   const deps: ConfigurationDeps = {
     runtime,
     clients: clients.lookup,
@@ -60,7 +68,11 @@ export function createOidcProvider(runtime: Runtime): OidcProvider {
     // Signing out through the provider (RP-initiated logout) ends the portal session too, before
     // the response leaves (so its cookie is cleared in the same response).
     provider.use(async (ctx, next) => {
-      await next();
+      try {
+        await next();
+      } finally {
+        await Promise.all(pending.get(ctx.req) ?? []);
+      }
       const app = appContexts.get(ctx.req);
       if (app && logouts.has(ctx.req)) await endSession(runtime, app);
     });
@@ -69,7 +81,7 @@ export function createOidcProvider(runtime: Runtime): OidcProvider {
       const route = ctx.oidc?.route;
       runtime.log.info({ grantId, route }, 'oidc grant revoked');
       const userId = ctx.oidc?.session?.accountId ?? ctx.oidc?.entities?.Account?.accountId;
-      runtime.db
+      const ended = runtime.db
         .transaction((tx) => grantEnded(tx, grantId, userId, 'oidc_revoked'))
         .catch((error: unknown) =>
           runtime.log.error(
@@ -77,10 +89,14 @@ export function createOidcProvider(runtime: Runtime): OidcProvider {
             'oidc: could not record the ended grant',
           ),
         );
-      recordGrantRevoked(runtime.db, { grantId, clientId: ctx.oidc?.client?.clientId, route }).catch(
-        (error: unknown) =>
-          runtime.log.warn({ err: (error as Error).message }, 'audit of a grant revocation failed'),
+      const audited = recordGrantRevoked(runtime.db, {
+        grantId,
+        clientId: ctx.oidc?.client?.clientId,
+        route,
+      }).catch((error: unknown) =>
+        runtime.log.warn({ err: (error as Error).message }, 'audit of a grant revocation failed'),
       );
+      settle(ctx.req, Promise.all([ended, audited]));
     });
     provider.on('backchannel.error', (_ctx: KoaContextWithOIDC, err: Error, client: { clientId: string }) =>
       runtime.log.warn({ err: err.message, clientId: client.clientId }, 'back-channel logout failed'),
