@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import { CLI } from '../audit/audit.ts';
-import { parseDuration } from '../duration.ts';
-import { createScimToken, listScimTokens, MAX_ACTIVE_SCIM_TOKENS, revokeScimToken } from '../scim/tokens.ts';
+import { createScimToken, MAX_ACTIVE_SCIM_TOKENS } from '../scim/tokens.ts';
 import type { Command } from './commands.ts';
 import { UsageError } from './io.ts';
-import { describe, withMigratedDb } from './tokens.ts';
+import { expiryOf, listOrRevoke, withMigratedDb } from './token-actions.ts';
 
 const USAGE = `gatehouse scim tokens create --name NAME [--expires 90d]
   gatehouse scim tokens list
@@ -31,12 +30,7 @@ export const scimCommand: Command = {
     if (action === 'create') {
       if (rest.length) throw new UsageError(`unexpected ${rest.join(' ')}`);
       if (!values.name) throw new UsageError('--name is required');
-      let expiresAt: Date | undefined;
-      if (values.expires !== undefined) {
-        const ms = parseDuration(values.expires);
-        if (!ms) throw new UsageError('--expires: expected a duration like 30d or 12h');
-        expiresAt = new Date(Date.now() + ms);
-      }
+      const expiresAt = expiryOf(values.expires);
       const name = values.name;
       return withMigratedDb(context, async (db) => {
         const created = await db.transaction((tx) => createScimToken(tx, CLI, { name, expiresAt }));
@@ -49,24 +43,12 @@ export const scimCommand: Command = {
     }
     if (values.name !== undefined || values.expires !== undefined)
       throw new UsageError('--name and --expires belong to "scim tokens create"');
-    if (action === 'list') {
-      if (rest.length) throw new UsageError(`unexpected ${rest.join(' ')}`);
-      return withMigratedDb(context, async (db) => {
-        const tokens = await listScimTokens(db);
-        if (!tokens.length) io.stdout('no SCIM tokens');
-        for (const token of tokens) io.stdout(describe(token));
-        return 0;
-      });
-    }
-    if (action === 'revoke') {
-      if (rest.length !== 1) throw new UsageError('expected "scim tokens revoke ID"');
-      const id = rest[0]!;
-      return withMigratedDb(context, async (db) => {
-        const token = await db.transaction((tx) => revokeScimToken(tx, CLI, id));
-        io.stdout(`revoked ${token.id} "${token.name}"`);
-        return 0;
-      });
-    }
+    const listed = listOrRevoke(context, action, rest, {
+      kind: 'scim',
+      command: 'scim tokens',
+      none: 'no SCIM tokens',
+    });
+    if (listed) return listed;
     throw new UsageError('expected "scim tokens create", "scim tokens list" or "scim tokens revoke ID"');
   },
 };
