@@ -1,12 +1,14 @@
 // Sync scenarios against one shared slapd: each scenario lives in its own OUs (people and groups)
 // with its own connector id, so scenarios share a server and a database without seeing each other.
+
+import { afterAll, beforeAll } from 'vitest';
 import { createLdapConnector, parseLdapConfig } from '../../connectors/ldap/index.ts';
 import type { Connector } from '../../connectors/types.ts';
 import { findUserByExternalId, type User } from '../../src/directory/users.ts';
 import type { Db } from '../../src/store/db.ts';
 import { runSync } from '../../src/sync/engine.ts';
 import type { RunOptions, SyncRun } from '../../src/sync/types.ts';
-import { BASE_DN, SERVICE_DN, SERVICE_PASSWORD, type Slapd, toLdif } from '../support/slapd.ts';
+import { BASE_DN, SERVICE_DN, SERVICE_PASSWORD, type Slapd, startSlapd, toLdif } from '../support/slapd.ts';
 
 export interface Scenario {
   id: string;
@@ -136,3 +138,30 @@ export const nextSecond = () => new Promise((r) => setTimeout(r, 1100));
 
 export const moveLdif = (dn: string, rdn: string, newSuperior: string) =>
   `dn: ${dn}\nchangetype: modrdn\nnewrdn: ${rdn}\ndeleteoldrdn: 1\nnewsuperior: ${newSuperior}\n\n`;
+
+/**
+ * One slapd for a test file, started before its tests and stopped after, with the scenarios made
+ * on it closed first. `slapd()` is the running server; `make` builds a scenario on it.
+ */
+export function useSlapdScenarios(): {
+  slapd(): Slapd;
+  make(id: string, options?: ScenarioOptions): Promise<Scenario>;
+} {
+  let slapd: Slapd | undefined;
+  const scenarios: Scenario[] = [];
+  beforeAll(async () => {
+    slapd = await startSlapd();
+  });
+  afterAll(async () => {
+    for (const s of scenarios) await s.close();
+    await slapd?.stop();
+  });
+  return {
+    slapd: () => slapd!,
+    async make(id, options) {
+      const s = await scenario(slapd!, id, options);
+      scenarios.push(s);
+      return s;
+    },
+  };
+}

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config/load.ts';
 import { readEvents } from '../../src/directory/events.ts';
 import { effectiveGroups } from '../../src/directory/members.ts';
@@ -18,31 +18,19 @@ import { lastRuns } from '../../src/sync/state.ts';
 import { backends } from '../support/backends.ts';
 import { useDb } from '../support/db.ts';
 import { runGatehouse } from '../support/server.ts';
-import { freePorts, SERVICE_DN, SERVICE_PASSWORD, type Slapd, startSlapd } from '../support/slapd.ts';
+import { freePorts, SERVICE_DN, SERVICE_PASSWORD } from '../support/slapd.ts';
 import {
   deleteLdif,
   lockLdif,
   replaceLdif,
   type Scenario,
-  scenario,
   statusCounts,
   unlockLdif,
+  useSlapdScenarios,
 } from './helpers.ts';
 
-let slapd: Slapd;
-const scenarios: Scenario[] = [];
-beforeAll(async () => {
-  slapd = await startSlapd();
-});
-afterAll(async () => {
-  for (const s of scenarios) await s.close();
-  await slapd?.stop();
-});
-async function make(id: string, options?: Parameters<typeof scenario>[2]): Promise<Scenario> {
-  const s = await scenario(slapd, id, options);
-  scenarios.push(s);
-  return s;
-}
+const ldap = useSlapdScenarios();
+const make = ldap.make;
 
 async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -85,7 +73,7 @@ describe.each(backends)('on $name', (backend) => {
     });
     const u2 = await s.user(t.db, 2);
     expect((await effectiveGroups(t.db, u2.id)).map((g) => g.depth)).toEqual([3, 1, 2]);
-    for (let n = 6; n <= 20; n++) await slapd.modify(deleteLdif(s.userDn(n)));
+    for (let n = 6; n <= 20; n++) await ldap.slapd().modify(deleteLdif(s.userDn(n)));
     const held = await syncConnector({ db: t.db }, s.connector, { kind: 'full', trigger: 'cli' });
     expect(held.ran && held.runs[0]).toMatchObject({
       outcome: 'held',
@@ -114,7 +102,7 @@ describe('a node', () => {
       );
       expect(full).toMatchObject({ trigger: 'schedule', counts: { added: 20 } });
       const who = await s.user(t.db, 8);
-      await slapd.modify(replaceLdif(s.userDn(8), 'displayName', 'Scheduled Eight'));
+      await ldap.slapd().modify(replaceLdif(s.userDn(8), 'displayName', 'Scheduled Eight'));
       await until('the incremental sync', async () =>
         (await lastRuns(t.db, 'sched')).find((r) => r.kind === 'incremental' && r.counts.updated === 1),
       );
@@ -166,7 +154,7 @@ describe('a node', () => {
 
     // Disabled in the directory: refused, and disabled in Gatehouse before any sync.
     const u2 = await s.user(t.db, 2);
-    await slapd.modify(lockLdif(s.userDn(2)));
+    await ldap.slapd().modify(lockLdif(s.userDn(2)));
     expect((await signIn(2, `${s.uid(2)}-password`)).outcome).not.toBe('ok');
     expect((await getUser(t.db, u2.id)).status).toBe('disabled');
 
@@ -190,7 +178,7 @@ describe('a node', () => {
     expect(active).toMatchObject({ status: 'active', user: { id: u1.id }, identity: { userName: s.uid(1) } });
 
     const u2 = await s.user(t.db, 2);
-    await slapd.modify(lockLdif(s.userDn(2)));
+    await ldap.slapd().modify(lockLdif(s.userDn(2)));
     const mark = (await readEvents(t.db, 0, 100_000)).at(-1)!.id;
     const disabled = await checkDirectoryUser(deps, u2, { ip: '192.0.2.7', requestId: 'req-9' });
     expect(disabled).toMatchObject({ status: 'disabled', user: { id: u2.id, status: 'disabled' } });
@@ -202,7 +190,7 @@ describe('a node', () => {
     expect(audit.rows).toEqual([{ actor: 'connector:chk', ip: '192.0.2.7', request_id: 'req-9' }]);
 
     const u3 = await s.user(t.db, 3);
-    await slapd.modify(deleteLdif(s.userDn(3)));
+    await ldap.slapd().modify(deleteLdif(s.userDn(3)));
     expect(await checkDirectoryUser(deps, u3)).toMatchObject({
       status: 'gone',
       user: { status: 'disabled' },
@@ -210,7 +198,7 @@ describe('a node', () => {
 
     // The next full sync deprovisions the one that is gone; re-enabled in the directory, the other
     // comes back through the sync.
-    await slapd.modify(unlockLdif(s.userDn(2)));
+    await ldap.slapd().modify(unlockLdif(s.userDn(2)));
     const run = await syncConnector({ db: t.db }, s.connector, { kind: 'full', trigger: 'cli' });
     expect(run.ran && run.runs[0]!.counts).toMatchObject({ removed: 1, reactivated: 1 });
     expect((await getUser(t.db, u2.id)).status).toBe('active');
@@ -263,8 +251,8 @@ connectors:
   - id: ${s.id}
     type: ldap
     dialect: openldap
-    urls: ["${slapd.url}"]
-    tls: { caFile: "${slapd.caFile}", startTLS: true }
+    urls: ["${ldap.slapd().url}"]
+    tls: { caFile: "${ldap.slapd().caFile}", startTLS: true }
     bindDN: "${SERVICE_DN}"
     bindPassword: "${SERVICE_PASSWORD}"
     userSearch: { baseDN: "${s.peopleDn}" }
@@ -284,8 +272,8 @@ connectors:
   - id: cmd
     type: ldap
     dialect: openldap
-    urls: ["${slapd.url}"]
-    tls: { caFile: "${slapd.caFile}", startTLS: true }
+    urls: ["${ldap.slapd().url}"]
+    tls: { caFile: "${ldap.slapd().caFile}", startTLS: true }
     bindDN: "${SERVICE_DN}"
     bindPasswordFile: ./bind.pw
     userSearch: { baseDN: "${s.peopleDn}" }
@@ -300,7 +288,7 @@ connectors:
     expect(first.stdout).toContain('groups: 3 added');
     expect(first.stdout + first.stderr).not.toContain(SERVICE_PASSWORD);
 
-    for (let n = 11; n <= 20; n++) await slapd.modify(deleteLdif(s.userDn(n)));
+    for (let n = 11; n <= 20; n++) await ldap.slapd().modify(deleteLdif(s.userDn(n)));
     const held = await runGatehouse(['sync', '--full'], {}, cwd);
     expect(held.code).toBe(1);
     expect(held.stdout).toContain('cmd: full sync HELD');
@@ -359,7 +347,7 @@ describe('admin API: connectors', () => {
       expect(first.status).toBe(200);
       expect(first.body.runs[0]).toMatchObject({ outcome: 'applied', counts: { added: 20 } });
 
-      for (let n = 11; n <= 20; n++) await slapd.modify(deleteLdif(s.userDn(n)));
+      for (let n = 11; n <= 20; n++) await ldap.slapd().modify(deleteLdif(s.userDn(n)));
       const held = await call('POST', '/connectors/api/sync', { full: true });
       expect(held.body.runs[0]!.outcome).toBe('held');
       const status = await call('GET', '/connectors');

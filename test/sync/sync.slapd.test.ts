@@ -1,5 +1,5 @@
 // The sync engine against a real slapd, on PGlite: lifecycle, safety, memberships.
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Connector, SyncItem } from '../../connectors/types.ts';
 import { readEvents } from '../../src/directory/events.ts';
 import { effectiveGroups } from '../../src/directory/members.ts';
@@ -10,40 +10,19 @@ import { confirmSync, syncConnector } from '../../src/sync/run.ts';
 import { readSyncState } from '../../src/sync/state.ts';
 import { backends } from '../support/backends.ts';
 import { useDb } from '../support/db.ts';
-import {
-  BASE_DN,
-  freePorts,
-  type Slapd,
-  startSlapd,
-  TINY_DN,
-  TINY_PASSWORD,
-  toLdif,
-} from '../support/slapd.ts';
+import { BASE_DN, freePorts, TINY_DN, TINY_PASSWORD, toLdif } from '../support/slapd.ts';
 import {
   deleteLdif,
   lockLdif,
   moveLdif,
   replaceLdif,
-  type Scenario,
-  scenario,
   statusCounts,
   unlockLdif,
+  useSlapdScenarios,
 } from './helpers.ts';
 
-let slapd: Slapd;
-const scenarios: Scenario[] = [];
-beforeAll(async () => {
-  slapd = await startSlapd();
-});
-afterAll(async () => {
-  for (const s of scenarios) await s.close();
-  await slapd?.stop();
-});
-async function make(id: string, options?: Parameters<typeof scenario>[2]): Promise<Scenario> {
-  const s = await scenario(slapd, id, options);
-  scenarios.push(s);
-  return s;
-}
+const ldap = useSlapdScenarios();
+const make = ldap.make;
 
 describe('sync on pglite', () => {
   const t = useDb(backends[0]!);
@@ -112,20 +91,26 @@ describe('sync on pglite', () => {
     const s = await make('ren');
     await s.sync(t.db);
     const before = await s.user(t.db, 7);
-    await slapd.modify(
-      `dn: ${s.userDn(7)}\nchangetype: modrdn\nnewrdn: uid=ren-seven\ndeleteoldrdn: 1\n\n` +
-        toLdif(`ou=moved,${s.peopleDn}`, { objectClass: 'organizationalUnit', ou: 'moved' }).replace(
-          '\n',
-          '\nchangetype: add\n',
-        ),
-    );
+    await ldap
+      .slapd()
+      .modify(
+        `dn: ${s.userDn(7)}\nchangetype: modrdn\nnewrdn: uid=ren-seven\ndeleteoldrdn: 1\n\n` +
+          toLdif(`ou=moved,${s.peopleDn}`, { objectClass: 'organizationalUnit', ou: 'moved' }).replace(
+            '\n',
+            '\nchangetype: add\n',
+          ),
+      );
     const inc = await s.sync(t.db, 'incremental');
     expect(inc.counts).toMatchObject({ added: 0, updated: 1 });
     let after = await getUser(t.db, before.id);
     expect(after.userName).toBe('ren-seven');
 
-    await slapd.modify(moveLdif(`uid=ren-seven,${s.peopleDn}`, 'uid=ren-seven', `ou=moved,${s.peopleDn}`));
-    await slapd.modify(replaceLdif(`uid=ren-seven,ou=moved,${s.peopleDn}`, 'displayName', 'Seven Moved'));
+    await ldap
+      .slapd()
+      .modify(moveLdif(`uid=ren-seven,${s.peopleDn}`, 'uid=ren-seven', `ou=moved,${s.peopleDn}`));
+    await ldap
+      .slapd()
+      .modify(replaceLdif(`uid=ren-seven,ou=moved,${s.peopleDn}`, 'displayName', 'Seven Moved'));
     const full = await s.sync(t.db);
     expect(full.counts).toMatchObject({ added: 0, updated: 1, removed: 0 });
     after = await getUser(t.db, before.id);
@@ -142,7 +127,7 @@ describe('sync on pglite', () => {
     const s = await make('rm');
     await s.sync(t.db);
     const gone = await s.user(t.db, 5); // in rm-eng
-    await slapd.modify(deleteLdif(s.userDn(5)));
+    await ldap.slapd().modify(deleteLdif(s.userDn(5)));
     const mark = await lastEventId();
 
     // An incremental sync never removes: deletions are not reported to it (and OpenLDAP's refint
@@ -174,12 +159,12 @@ describe('sync on pglite', () => {
     await s.sync(t.db);
     const who = await s.user(t.db, 9);
     const attic = `ou=attic-back,${BASE_DN}`;
-    await slapd.add(toLdif(attic, { objectClass: 'organizationalUnit', ou: 'attic-back' }));
-    await slapd.modify(moveLdif(s.userDn(9), `uid=${s.uid(9)}`, attic));
+    await ldap.slapd().add(toLdif(attic, { objectClass: 'organizationalUnit', ou: 'attic-back' }));
+    await ldap.slapd().modify(moveLdif(s.userDn(9), `uid=${s.uid(9)}`, attic));
     expect((await s.sync(t.db)).counts).toMatchObject({ removed: 1 });
     expect((await getUser(t.db, who.id)).status).toBe('deprovisioned');
 
-    await slapd.modify(moveLdif(`uid=${s.uid(9)},${attic}`, `uid=${s.uid(9)}`, s.peopleDn));
+    await ldap.slapd().modify(moveLdif(`uid=${s.uid(9)},${attic}`, `uid=${s.uid(9)}`, s.peopleDn));
     const mark = await lastEventId();
     const inc = await s.sync(t.db, 'incremental');
     expect(inc.counts).toMatchObject({ reactivated: 1, added: 0 });
@@ -193,7 +178,7 @@ describe('sync on pglite', () => {
     const s = await make('dis');
     await s.sync(t.db);
     const who = await s.user(t.db, 3);
-    await slapd.modify(lockLdif(s.userDn(3)));
+    await ldap.slapd().modify(lockLdif(s.userDn(3)));
     const mark = await lastEventId();
     const inc = await s.sync(t.db, 'incremental');
     expect(inc).toMatchObject({ outcome: 'applied' });
@@ -205,7 +190,7 @@ describe('sync on pglite', () => {
       'user.disabled',
     ]);
 
-    await slapd.modify(unlockLdif(s.userDn(3)));
+    await ldap.slapd().modify(unlockLdif(s.userDn(3)));
     const again = await s.sync(t.db, 'incremental');
     expect(again.counts).toMatchObject({ reactivated: 1, disabled: 0 });
     expect((await getUser(t.db, who.id)).status).toBe('active');
@@ -216,7 +201,7 @@ describe('sync on pglite', () => {
     await s.sync(t.db);
     const who = await s.user(t.db, 4);
     await t.db.transaction((tx) => disableUser(tx, { actor: 'user:admin' }, who.id, { reason: 'on leave' }));
-    await slapd.modify(replaceLdif(s.userDn(4), 'displayName', 'Still Here'));
+    await ldap.slapd().modify(replaceLdif(s.userDn(4), 'displayName', 'Still Here'));
     const run = await s.sync(t.db);
     expect(run.counts).toMatchObject({ updated: 1, reactivated: 0 });
     expect(await getUser(t.db, who.id)).toMatchObject({ status: 'disabled', displayName: 'Still Here' });
@@ -225,7 +210,7 @@ describe('sync on pglite', () => {
   test('half the users removed at once: nothing applied, held with the counts; --confirm applies it', async () => {
     const s = await make('half');
     await s.sync(t.db);
-    for (let n = 11; n <= 20; n++) await slapd.modify(deleteLdif(s.userDn(n)));
+    for (let n = 11; n <= 20; n++) await ldap.slapd().modify(deleteLdif(s.userDn(n)));
     const held = await s.sync(t.db);
     expect(held).toMatchObject({
       outcome: 'held',
@@ -272,8 +257,8 @@ describe('sync on pglite', () => {
   test('all servers down: the sync fails and changes nothing', async () => {
     const s = await make('down');
     await s.sync(t.db);
-    await slapd.modify(deleteLdif(s.userDn(20)));
-    await slapd.modify(lockLdif(s.userDn(19)));
+    await ldap.slapd().modify(deleteLdif(s.userDn(20)));
+    await ldap.slapd().modify(lockLdif(s.userDn(19)));
     const [a, b] = await freePorts(2);
     const down = s.variant({ urls: [`ldap://127.0.0.1:${a}`, `ldap://127.0.0.1:${b}`] });
     const before = await t.db.query('select id, status, version from users where source = $1 order by id', [
@@ -301,7 +286,7 @@ describe('sync on pglite', () => {
   test('a partial result (server size limit) deprovisions nobody', async () => {
     const s = await make('part');
     await s.sync(t.db);
-    await slapd.modify(deleteLdif(s.userDn(20)));
+    await ldap.slapd().modify(deleteLdif(s.userDn(20)));
     const tiny = s.variant({ bindDN: TINY_DN, bindPassword: TINY_PASSWORD, pageSize: 5 });
     const run = await runSync({ db: t.db }, tiny, { kind: 'full', trigger: 'cli' });
     expect(run).toMatchObject({ outcome: 'incomplete', complete: false, reason: 'size_limit' });
@@ -314,7 +299,7 @@ describe('sync on pglite', () => {
   test('a directory that does not answer in time: the run times out and changes nothing destructive', async () => {
     const s = await make('slow');
     await s.sync(t.db);
-    await slapd.modify(deleteLdif(s.userDn(20)));
+    await ldap.slapd().modify(deleteLdif(s.userDn(20)));
     const hanging: Connector = {
       ...s.connector,
       fullSync: {
@@ -334,7 +319,7 @@ describe('sync on pglite', () => {
   test('an end marker that does not match what was sent is not trusted', async () => {
     const s = await make('miscount');
     await s.sync(t.db);
-    await slapd.modify(deleteLdif(s.userDn(20)));
+    await ldap.slapd().modify(deleteLdif(s.userDn(20)));
     const lying: Connector = {
       ...s.connector,
       fullSync: {
@@ -373,9 +358,9 @@ describe('sync on pglite', () => {
       "select id from groups where source = 'ldap:mem' and name = 'mem-platform'",
     );
     let mark = await lastEventId();
-    await slapd.modify(
-      `dn: ${s.groupDn('eng')}\nchangetype: modify\ndelete: member\nmember: ${s.userDn(2)}\n\n`,
-    );
+    await ldap
+      .slapd()
+      .modify(`dn: ${s.groupDn('eng')}\nchangetype: modify\ndelete: member\nmember: ${s.userDn(2)}\n\n`);
     const inc = await s.sync(t.db, 'incremental');
     expect(inc.counts).toMatchObject({ membershipsRemoved: 1, membershipsAdded: 0 });
     const removed = (await eventsSince(mark)).filter((e) => e.type === 'membership.removed');
@@ -383,9 +368,11 @@ describe('sync on pglite', () => {
     expect((await effectiveGroups(t.db, u2.id)).map((g) => g.name)).toEqual([]);
 
     mark = await lastEventId();
-    await slapd.modify(
-      `dn: ${s.groupDn('platform')}\nchangetype: modify\ndelete: member\nmember: ${s.groupDn('eng')}\n\n`,
-    );
+    await ldap
+      .slapd()
+      .modify(
+        `dn: ${s.groupDn('platform')}\nchangetype: modify\ndelete: member\nmember: ${s.groupDn('eng')}\n\n`,
+      );
     await s.sync(t.db, 'incremental');
     const nested = (await eventsSince(mark)).filter((e) => e.type === 'membership.removed');
     expect(nested).toHaveLength(4); // u1, u3, u4, u5 were in platform through eng
@@ -393,9 +380,9 @@ describe('sync on pglite', () => {
 
     // And added back through an incremental sync, with its events.
     mark = await lastEventId();
-    await slapd.modify(
-      `dn: ${s.groupDn('eng')}\nchangetype: modify\nadd: member\nmember: ${s.userDn(2)}\n\n`,
-    );
+    await ldap
+      .slapd()
+      .modify(`dn: ${s.groupDn('eng')}\nchangetype: modify\nadd: member\nmember: ${s.userDn(2)}\n\n`);
     expect((await s.sync(t.db, 'incremental')).counts).toMatchObject({ membershipsAdded: 1 });
     expect((await eventsSince(mark)).filter((e) => e.type === 'membership.added')).toHaveLength(1);
   });
@@ -403,7 +390,7 @@ describe('sync on pglite', () => {
   test('a group removed from the directory is deleted by a full sync', async () => {
     const s = await make('grp');
     await s.sync(t.db);
-    await slapd.modify(deleteLdif(s.groupDn('all')));
+    await ldap.slapd().modify(deleteLdif(s.groupDn('all')));
     const run = await s.sync(t.db);
     expect(run.counts).toMatchObject({ groupsRemoved: 1, removed: 0 });
     const { rows } = await t.db.query<{ name: string }>(
