@@ -7,6 +7,7 @@ import { createClient, findClient } from '../../src/clients/clients.ts';
 import { revokeGrant } from '../../src/clients/grants.ts';
 import { DEVICE_CODE_GRANT, type GrantType } from '../../src/clients/schemas.ts';
 import { GatehouseError, isGatehouseError } from '../../src/errors.ts';
+import { tokenBuckets } from '../../src/rate-limit.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { OIDC_PREFIX } from '../oidc/configuration.ts';
 import type { OidcProvider } from '../oidc/provider.ts';
@@ -27,7 +28,7 @@ import type { SsoOidcBackend, TokenSet } from './sso-oidc.ts';
 export const AWS_CLIENT_PREFIX = 'aws-';
 /** What an AWS client may ask for: the person's identity and a refresh token. */
 const AWS_SCOPES = ['openid', 'profile', 'offline_access'] as const;
-/** AWS's registrations advertise a 90-day secret; Gatehouse clients do not expire by themselves. */
+/** As at AWS, a registration (and its secret) lasts 90 days; then the CLI registers again. */
 const SECRET_LIFETIME_S = 90 * 86_400;
 
 const tokenAnswer = z.object({
@@ -62,6 +63,8 @@ const DEVICE_INTERVAL_S = 5;
 
 export function oidcBridge(runtime: Runtime, oidc: OidcProvider): OidcBridge {
   const pace = pollPace(DEVICE_INTERVAL_S * 1000);
+  const perMinute = runtime.config.aws.registrationsPerMinute;
+  const registrations = tokenBuckets({ rate: perMinute / 60, burst: perMinute * 3 });
   const callbacks = new WeakMap<Provider, (req: IncomingMessage, res: ServerResponse) => unknown>();
   const callbackOf = (provider: Provider) => {
     let callback = callbacks.get(provider);
@@ -118,26 +121,39 @@ export function oidcBridge(runtime: Runtime, oidc: OidcProvider): OidcBridge {
         if (!['authorization_code', 'refresh_token', DEVICE_CODE_GRANT].includes(grant))
           throw ssoOidcError('InvalidClientMetadataException', `grant type ${grant} is not supported`);
       }
+      const wait = registrations.take(ctx.ip);
+      if (wait !== undefined) {
+        ctx.set('Retry-After', String(wait));
+        throw new GatehouseError(
+          'rate_limited',
+          'aws.registrations_limited',
+          `too many client registrations from this address; retry in ${wait} s`,
+        );
+      }
       const context = { actor: 'anonymous', ip: ctx.ip, requestId: requestIdOf(ctx) };
       try {
         const client = await runtime.db.transaction((tx) =>
-          createClient(tx, context, {
-            clientId: `${AWS_CLIENT_PREFIX}${crypto.randomUUID()}`,
-            name: sanitiseName(input.clientName),
-            applicationType: 'native',
-            redirectUris,
-            grantTypes,
-            scopes: [...AWS_SCOPES],
-            firstParty: false,
-            tokenEndpointAuthMethod: 'client_secret_post',
-          }),
+          createClient(
+            tx,
+            context,
+            {
+              clientId: `${AWS_CLIENT_PREFIX}${crypto.randomUUID()}`,
+              name: sanitiseName(input.clientName),
+              applicationType: 'native',
+              redirectUris,
+              grantTypes,
+              scopes: [...AWS_SCOPES],
+              firstParty: false,
+              tokenEndpointAuthMethod: 'client_secret_post',
+            },
+            { expiresAt: new Date(Date.now() + SECRET_LIFETIME_S * 1000) },
+          ),
         );
-        const issuedAt = Math.floor(client.createdAt.getTime() / 1000);
         return {
           clientId: client.clientId,
           clientSecret: client.clientSecret!,
-          clientIdIssuedAt: issuedAt,
-          clientSecretExpiresAt: issuedAt + SECRET_LIFETIME_S,
+          clientIdIssuedAt: Math.floor(client.createdAt.getTime() / 1000),
+          clientSecretExpiresAt: Math.floor(client.expiresAt!.getTime() / 1000),
         };
       } catch (error) {
         if (isGatehouseError(error) && error.kind === 'invalid') {

@@ -1,5 +1,5 @@
 import type { Adapter, AdapterPayload } from 'oidc-provider';
-import type { ClientRecord } from '../../src/clients/clients.ts';
+import { type ClientRecord, clientExpired } from '../../src/clients/clients.ts';
 import type { Queryable } from '../../src/store/db.ts';
 import { clientMetadata } from './client-metadata.ts';
 
@@ -48,7 +48,7 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): new (model
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') {
         const client = await clients(id);
-        return client && clientMetadata(client);
+        return client && !clientExpired(client) ? clientMetadata(client) : undefined;
       }
       return this.one('id = $2', id);
     }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
-import { secretMatches } from '../../src/clients/clients.ts';
+import { deleteExpiredClients, secretMatches } from '../../src/clients/clients.ts';
 import { recordGrantRevoked } from '../../src/clients/consent.ts';
 import { deleteExpiredArtefacts, grantEnded } from '../../src/clients/grants.ts';
 import type { Runtime } from '../../src/runtime.ts';
@@ -122,10 +122,11 @@ export function createOidcProvider(runtime: Runtime): OidcProvider {
     return provider;
   };
 
-  // Expired rows are never read (the adapter filters them); this only keeps the table small.
+  // Expired rows are never read (the adapter filters them and refuses expired clients); this only
+  // keeps the tables small.
   setInterval(() => {
-    deleteExpiredArtefacts(runtime.db).catch((error: unknown) =>
-      runtime.log.warn({ err: (error as Error).message }, 'oidc clean-up failed'),
+    Promise.all([deleteExpiredArtefacts(runtime.db), deleteExpiredClients(runtime.db)]).catch(
+      (error: unknown) => runtime.log.warn({ err: (error as Error).message }, 'oidc clean-up failed'),
     );
   }, runtime.config.oidc.cleanupInterval).unref();
 

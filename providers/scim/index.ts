@@ -2,12 +2,12 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { GatehouseError } from '../../src/errors.ts';
 import { readBody } from '../../src/http/body.ts';
+import { type RateLimiter, tokenBuckets } from '../../src/rate-limit.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { invalidSyntax } from '../../src/scim/errors.ts';
 import { verifyScimToken } from '../../src/scim/tokens.ts';
 import { runBulk } from './bulk.ts';
 import { handleScim, type ScimContext, type ScimRequest } from './handlers.ts';
-import { type RateLimiter, tokenBuckets } from './rate-limit.ts';
 import { scimErrorOf } from './wire-errors.ts';
 
 export const SCIM_PREFIX = '/scim/v2';

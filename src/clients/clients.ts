@@ -1,8 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { type AuditContext, audit } from '../audit/audit.ts';
+import { type AuditContext, audit, SYSTEM } from '../audit/audit.ts';
 import { parseInput } from '../directory/validate.ts';
-import { GatehouseError } from '../errors.ts';
-import { notify, type Queryable } from '../store/db.ts';
+import { GatehouseError, isGatehouseError } from '../errors.ts';
+import { type Db, notify, type Queryable } from '../store/db.ts';
 import { isUniqueViolation } from '../store/errors.ts';
 import {
   type ClientSettings,
@@ -27,6 +27,8 @@ export const MIN_SECRET_LENGTH = 32;
 export interface Client extends ClientSettings {
   clientId: string;
   public: boolean;
+  /** Self-registered clients (AWS SSO-OIDC) expire; administrators' clients do not (null). */
+  expiresAt: Date | null;
   version: number;
   createdAt: Date;
   updatedAt: Date;
@@ -52,13 +54,14 @@ interface ClientRow {
   token_endpoint_auth_method: ClientSettings['tokenEndpointAuthMethod'];
   access_token_ttl: number | null;
   refresh_token_ttl: number | null;
+  expires_at: Date | null;
   version: number;
   created_at: Date;
   updated_at: Date;
 }
 
 const COLUMNS =
-  'id, name, secret_hash, application_type, redirect_uris, post_logout_redirect_uris, grant_types, scopes, first_party, backchannel_logout_uri, id_token_alg, token_endpoint_auth_method, access_token_ttl, refresh_token_ttl, version, created_at, updated_at';
+  'id, name, secret_hash, application_type, redirect_uris, post_logout_redirect_uris, grant_types, scopes, first_party, backchannel_logout_uri, id_token_alg, token_endpoint_auth_method, access_token_ttl, refresh_token_ttl, expires_at, version, created_at, updated_at';
 
 const toRecord = (row: ClientRow): ClientRecord => ({
   clientId: row.id,
@@ -76,6 +79,7 @@ const toRecord = (row: ClientRow): ClientRecord => ({
   tokenEndpointAuthMethod: row.token_endpoint_auth_method,
   accessTokenTtl: row.access_token_ttl,
   refreshTokenTtl: row.refresh_token_ttl,
+  expiresAt: row.expires_at,
   version: row.version,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
@@ -87,6 +91,10 @@ const toClient = (row: ClientRow): Client => {
 };
 
 export const clientTarget = (id: string) => `client:${id}`;
+
+/** An expired client is refused as if it did not exist, until the sweep deletes it. */
+export const clientExpired = (client: { expiresAt: Date | null }, now = Date.now()): boolean =>
+  client.expiresAt !== null && client.expiresAt.getTime() <= now;
 export const hashSecret = (secret: string): string => createHash('sha256').update(secret).digest('hex');
 export const generateSecret = (): string => SECRET_PREFIX + randomBytes(32).toString('base64url');
 
@@ -148,13 +156,14 @@ export interface CreatedClient extends Client {
 
 /**
  * Registers a client. A confidential client gets a generated secret unless one is supplied
- * (`gatehouse apply` reads it from a file); the response carries it once.
+ * (`gatehouse apply` reads it from a file); the response carries it once. `expiresAt` is for
+ * clients that register themselves: they go away on their own.
  */
 export async function createClient(
   tx: Queryable,
   context: AuditContext,
   input: CreateClientInput,
-  options: { secret?: string } = {},
+  options: { secret?: string; expiresAt?: Date } = {},
 ): Promise<CreatedClient> {
   const data = parseInput(createClientSchema, input, 'clients.invalid');
   const { clientId: chosen, public: isPublic, ...settings } = data;
@@ -170,8 +179,8 @@ export async function createClient(
     ({ rows } = await tx.query<ClientRow>(
       `insert into oauth_clients (id, name, secret_hash, application_type, redirect_uris, post_logout_redirect_uris,
          grant_types, scopes, first_party, backchannel_logout_uri, id_token_alg, token_endpoint_auth_method,
-         access_token_ttl, refresh_token_ttl)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) returning ${COLUMNS}`,
+         access_token_ttl, refresh_token_ttl, expires_at)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) returning ${COLUMNS}`,
       [
         clientId,
         settings.name,
@@ -187,6 +196,7 @@ export async function createClient(
         settings.tokenEndpointAuthMethod,
         settings.accessTokenTtl,
         settings.refreshTokenTtl,
+        options.expiresAt ?? null,
       ],
     ));
   } catch (error) {
@@ -299,4 +309,25 @@ export async function deleteClient(tx: Queryable, context: AuditContext, id: str
     target: clientTarget(id),
     details: { artefactsRemoved: removed.rowCount },
   });
+}
+
+/**
+ * Deletes expired clients (and, through deleteClient, what was issued to them), a batch at a time;
+ * nodes sweeping at the same moment skip what another deleted. Returns how many were deleted.
+ */
+export async function deleteExpiredClients(db: Db, batch = 500): Promise<number> {
+  const { rows } = await db.query<{ id: string }>(
+    'select id from oauth_clients where expires_at <= now() order by expires_at limit $1',
+    [batch],
+  );
+  let deleted = 0;
+  for (const { id } of rows) {
+    try {
+      await db.transaction((tx) => deleteClient(tx, SYSTEM, id));
+      deleted++;
+    } catch (error) {
+      if (!(isGatehouseError(error) && error.kind === 'not_found')) throw error;
+    }
+  }
+  return deleted;
 }

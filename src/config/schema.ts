@@ -121,6 +121,12 @@ export const configSchema = z
         rateBurst: z.number().int().min(1).max(100_000).default(200),
       })
       .default({ rateLimit: 50, rateBurst: 200 }),
+    aws: z
+      .strictObject({
+        /** RegisterClient is unauthenticated (as at AWS): per client address, per node. */
+        registrationsPerMinute: z.number().int().min(1).max(100_000).default(10),
+      })
+      .default({ registrationsPerMinute: 10 }),
     connectors,
   })
   .transform((config) => ({

@@ -210,4 +210,10 @@ export const settings: readonly Setting[] = [
     type: 'int',
     doc: 'SCIM requests a token may make in a burst (default 200)',
   },
+  {
+    path: 'aws.registrationsPerMinute',
+    env: 'GATEHOUSE_AWS_REGISTRATIONS_PER_MINUTE',
+    type: 'int',
+    doc: 'AWS SSO-OIDC client registrations per minute per client address, in bursts of 3 times that (default 10)',
+  },
 ];

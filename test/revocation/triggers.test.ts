@@ -5,11 +5,11 @@
 // cross-node fan-out are in e2e.slapd.test.ts.
 import { describe, expect, test } from 'vitest';
 import { scimRoutes } from '../../providers/scim/index.ts';
-import { tokenBuckets } from '../../providers/scim/rate-limit.ts';
 import { createAssignment } from '../../src/access/assignments.ts';
 import { grantEnded } from '../../src/clients/grants.ts';
 import { readEvents } from '../../src/directory/events.ts';
 import { apiRoutes } from '../../src/http/api/index.ts';
+import { tokenBuckets } from '../../src/rate-limit.ts';
 import type { RevocationSubject } from '../../src/revocation/types.ts';
 import { createScimToken } from '../../src/scim/tokens.ts';
 import { createSession, endSession, listUserSessions } from '../../src/sessions/sessions.ts';

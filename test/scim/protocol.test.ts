@@ -1,9 +1,9 @@
 // The protocol around the resources: authentication, discovery, errors (SCIM JSON with the right
 // scimType and status, never a 500 for bad input), ETags, pages, projection, PATCH rules, Bulk.
 import { describe, expect, test } from 'vitest';
-import { tokenBuckets } from '../../providers/scim/rate-limit.ts';
 import { readEvents } from '../../src/directory/events.ts';
 import { createUsers, findUser } from '../../src/directory/users.ts';
+import { tokenBuckets } from '../../src/rate-limit.ts';
 import { createToken } from '../../src/tokens/tokens.ts';
 import { backends } from '../support/backends.ts';
 import { ENTERPRISE, GROUP, type Json, patchOp, USER, useScim } from './support.ts';

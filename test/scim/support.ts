@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { scimRoutes } from '../../providers/scim/index.ts';
-import { type RateLimiter, tokenBuckets } from '../../providers/scim/rate-limit.ts';
 import { apiRoutes } from '../../src/http/api/index.ts';
+import { type RateLimiter, tokenBuckets } from '../../src/rate-limit.ts';
 import { createScimToken } from '../../src/scim/tokens.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 

@@ -41,6 +41,10 @@ const clientFields = {
   tokenEndpointAuthMethod: z.enum(['client_secret_basic', 'client_secret_post']),
   accessTokenTtl: z.number().int().nullable(),
   refreshTokenTtl: z.number().int().nullable(),
+  expiresAt: z.iso
+    .datetime()
+    .nullable()
+    .describe('when a self-registered client (AWS SSO-OIDC) expires; null for the others'),
   version: z.number().int(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

@@ -25,7 +25,9 @@ import {
 } from '@aws-sdk/client-sso-oidc';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { CLIENTS_CHANNEL, deleteExpiredClients } from '../../../src/clients/clients.ts';
 import { disableUser } from '../../../src/directory/users.ts';
+import { notify } from '../../../src/store/db.ts';
 import { backends } from '../../support/backends.ts';
 import { type CookieJar, signIn } from '../../support/signin.ts';
 import { type OidcServer, startOidcServer } from '../oidc/support.ts';
@@ -215,6 +217,70 @@ describe.each(backends)('AWS SDK v3 clients against Gatehouse ($name)', (backend
     await expect(sso.send(new ListAccountsCommand({ accessToken }))).rejects.toBeInstanceOf(
       UnauthorizedException,
     );
+  });
+
+  test('a registration expires as advertised (then the client is refused and swept); registering is rate limited', async () => {
+    const registered = await oidc.send(
+      new RegisterClientCommand({ clientName: 'short-lived', clientType: 'public' }),
+    );
+    const days = (registered.clientSecretExpiresAt! - registered.clientIdIssuedAt!) / 86_400;
+    expect(days).toBe(90);
+    const stored = await server.runtime.db.query<{ expires_at: Date }>(
+      'select expires_at from oauth_clients where id = $1',
+      [registered.clientId],
+    );
+    expect(Math.floor(stored.rows[0]!.expires_at.getTime() / 1000)).toBe(registered.clientSecretExpiresAt);
+
+    // Ninety days later (moved, and every node told, as any change to a client is).
+    await server.runtime.db.transaction(async (tx) => {
+      await tx.query("update oauth_clients set expires_at = now() - interval '1 second' where id = $1", [
+        registered.clientId,
+      ]);
+      await notify(tx, CLIENTS_CHANNEL, registered.clientId!);
+    });
+    const start = () =>
+      oidc.send(
+        new StartDeviceAuthorizationCommand({
+          clientId: registered.clientId!,
+          clientSecret: registered.clientSecret!,
+          startUrl: `${server.url}/start`,
+        }),
+      );
+    await expect.poll(() => start().catch((e: unknown) => e)).toBeInstanceOf(InvalidClientException);
+    expect(await deleteExpiredClients(server.runtime.db)).toBe(1);
+    const gone = await server.runtime.db.query(
+      "select 1 from audit_log where action = 'client.delete' and target = $1",
+      [`client:${registered.clientId}`],
+    );
+    expect(gone.rows).toHaveLength(1);
+    expect(await deleteExpiredClients(server.runtime.db)).toBe(0);
+    // The suite's own client is untouched.
+    await expect(
+      oidc.send(new StartDeviceAuthorizationCommand({ ...client, startUrl: `${server.url}/start` })),
+    ).resolves.toBeDefined();
+
+    // 10 a minute per address, in bursts of 30: a loop registering is stopped, in AWS's format.
+    let accepted = 0;
+    let refusal: unknown;
+    while (accepted < 40 && !refusal) {
+      await oidc
+        .send(new RegisterClientCommand({ clientName: `flood-${accepted}`, clientType: 'public' }))
+        .then(() => accepted++)
+        .catch((error: unknown) => {
+          refusal = error;
+        });
+    }
+    expect(refusal).toBeInstanceOf(SlowDownException);
+    expect(accepted).toBeGreaterThan(20);
+    expect(accepted).toBeLessThan(31);
+    const raw = await fetch(`${server.url}/aws/sso-oidc/client/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ clientName: 'again', clientType: 'public' }),
+    });
+    expect(raw.status).toBe(400);
+    expect(raw.headers.get('x-amzn-errortype')).toBe('SlowDownException');
+    expect(Number(raw.headers.get('retry-after'))).toBeGreaterThan(0);
   });
 
   test('a person disabled in the directory: their SSO tokens stop working', async () => {

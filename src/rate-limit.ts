@@ -1,7 +1,8 @@
 /**
- * Per-token token buckets: each SCIM token may make `rate` requests per second on average, in
- * bursts of up to `burst`. In memory, per node (a sender talking to N nodes gets N times the rate:
- * the point is to stop a runaway sender from starving the node, not an exact global quota).
+ * Token buckets per key (a SCIM token, a client address): each key may make `rate` requests per
+ * second on average, in bursts of up to `burst`. In memory, per node (a sender talking to N nodes
+ * gets N times the rate: the point is to stop a runaway sender from starving the node or filling
+ * a table, not an exact global quota).
  */
 export interface RateLimiter {
   /** Takes `cost` tokens; undefined when allowed, else the seconds to wait before retrying. */
