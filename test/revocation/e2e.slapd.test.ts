@@ -405,24 +405,40 @@ describe.skipIf(!ok)('revocation across three nodes (slapd, PostgreSQL)', () => 
       for (const k of keys) expect(await callerIdentity(node(i).url, k)).not.toBe('ok');
     }
 
-    // Restarted, B answers nothing until its set is loaded: the first /readyz it answers is 200
-    // with every revocation in, and it refuses every revoked credential from its first request.
+    // Restarted, B listens at once but is not ready, and refuses everything, until its set is loaded
+    // (/readyz 503 naming the step, src/http/starting.ts); its first 200 comes with every revocation
+    // in, and it refuses every revoked credential throughout.
     const restarting = cluster.start(B);
-    const firstAnswer = await until(
-      'node B answering',
+    const starting: { checks: Record<string, string>; credential: string }[] = [];
+    const firstReady = await until(
+      'node B ready',
       async () => {
-        try {
-          const r = await fetch(`${node(B).url}/readyz`);
-          return { status: r.status, entries: await metric(node(B).url, 'gatehouse_revocation_entries') };
-        } catch {
-          return undefined;
-        }
+        const r = await fetch(`${node(B).url}/readyz`).catch(() => undefined);
+        if (!r) return undefined;
+        const body = (await r.json()) as { checks: Record<string, string> };
+        if (r.status === 200) return { entries: await metric(node(B).url, 'gatehouse_revocation_entries') };
+        starting.push({ checks: body.checks, credential: await callerIdentity(node(B).url, keys[0]!) });
+        return undefined;
       },
       90_000,
     );
     await restarting;
-    expect(firstAnswer.status).toBe(200);
-    expect(firstAnswer.entries).toBeGreaterThanOrEqual(1000);
+    expect(firstReady.entries).toBeGreaterThanOrEqual(1000);
+    for (const answer of starting) {
+      expect(Object.values(answer.checks).some((c) => c !== 'ok')).toBe(true);
+      expect(answer.credential).not.toBe('ok');
+    }
+    console.log(
+      `restarted node B: ${starting.length} not-ready answers before ready (${[
+        ...new Set(
+          starting.map((a) =>
+            Object.entries(a.checks)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join(', '),
+          ),
+        ),
+      ].join('; ')})`,
+    );
     for (const k of keys) expect(await callerIdentity(node(B).url, k)).not.toBe('ok');
   });
 });
