@@ -12,7 +12,8 @@ const PROTOCOL = 'urn:oasis:names:tc:SAML:2.0:protocol';
 const ASSERTION = 'urn:oasis:names:tc:SAML:2.0:assertion';
 /** The SOAPAction the SAML SOAP binding names (SAML bindings §3.2.3.1). */
 export const SAML_SOAP_ACTION = 'http://www.oasis-open.org/committees/security';
-export const BACKCHANNEL_TIMEOUT_MS = 5_000;
+/** Short: the consumer that sends these handles one revoked user after another. */
+export const BACKCHANNEL_TIMEOUT_MS = 3_000;
 
 export interface BackchannelSubject {
   nameId: string;

@@ -33,7 +33,7 @@ export function samlRevocation(runtime: Runtime): Consequence {
       import('./entities.ts'),
     ]);
     const endpoints = idpEndpoints(runtime.config.url);
-    await Promise.all(
+    const results = await Promise.allSettled(
       rows.map(async (p) => {
         const app = await findApplication(db, p.application_id);
         const target = `application:${p.application_id}`;
@@ -85,5 +85,8 @@ export function samlRevocation(runtime: Runtime): Consequence {
         });
       }),
     );
+    // Every SP had its turn; a database error on one row is the consequence's failure (logged).
+    const failed = results.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
   };
 }
