@@ -38,6 +38,8 @@ export interface Runtime {
 export interface StartOptions {
   /** Apply pending migrations (default: config.migrations.auto). */
   migrate?: boolean;
+  /** Told as each step begins (serve's `/readyz` names it while the node starts). */
+  progress?: (check: string, status: string) => void;
 }
 
 /**
@@ -49,6 +51,8 @@ export async function startRuntime(
   log: Logger,
   options: StartOptions = {},
 ): Promise<Runtime> {
+  const progress = options.progress ?? (() => {});
+  progress('database', 'connecting');
   const master = loadMasterKey(config.masterKey, config.dataDir);
   if (master.warning) log.warn(master.warning);
   const db = await openDb(config, (event) =>
@@ -62,6 +66,7 @@ export async function startRuntime(
   };
   try {
     await checkMasterKey(db, master.key);
+    progress('migrations', 'checking');
     const migrations = readMigrations();
     if (options.migrate ?? config.migrations.auto) {
       const applied = await migrate(db, migrations);
@@ -73,6 +78,7 @@ export async function startRuntime(
         `database needs migrations (${status.pending.map((m) => m.name).join(', ')}); run gatehouse migrate`,
       );
     }
+    progress('keys', 'loading');
     await ensureKeys(db, master.key);
     const keys = await openKeyRing(db, master.key);
     const reloadKeys = () =>
@@ -90,6 +96,8 @@ export async function startRuntime(
     for (const c of config.connectors) connectors.push(buildConnector(c));
 
     const metrics = createMetrics(db);
+    // The revocation set, and the access feed's share of it (removed assignments, changed sets).
+    progress('revocation', 'loading');
     const revocation = await startRevocation(db, config.revocation, log, metrics);
     closers.push(() => revocation.close());
     const access = await startAccess(

@@ -1,7 +1,14 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import type { Runtime } from '../../src/runtime.ts';
+import { samlRevocation } from './revocation.ts';
 import type { SamlOptions } from './routes.ts';
+
+/** The SAML identity provider's front door: its routes, and what ends at SPs when a user is revoked. */
+export function samlFrontDoor(runtime: Runtime, options: SamlOptions): Router {
+  runtime.consequences.add('saml-logout', samlRevocation(runtime));
+  return lazySamlRoutes(runtime, options);
+}
 
 /**
  * The SAML routes, loaded on the first request under /saml: samlify, xml-crypto and the

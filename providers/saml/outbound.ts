@@ -25,9 +25,9 @@ export function deliver(
   message: { param: 'SAMLRequest' | 'SAMLResponse'; xml: string; relayState?: string | undefined },
   to: { url: string; binding: 'redirect' | 'post' },
 ): Delivery {
-  const credential = currentCredential(keys, endpoints.entityId);
   const alg = settings.signatureAlgorithm;
   if (to.binding === 'redirect') {
+    const credential = currentCredential(keys, endpoints.entityId);
     const parts = [
       `${message.param}=${encodeURIComponent(deflateRawSync(Buffer.from(message.xml)).toString('base64'))}`,
     ];
@@ -41,22 +41,36 @@ export function deliver(
       url: `${to.url}${url.search ? '&' : '?'}${octets}&Signature=${encodeURIComponent(signature)}`,
     };
   }
-  const root = /^<(?:\w+:)?(\w+)/.exec(message.xml)?.[1] ?? 'Response';
-  const signed = samlify.SamlLib.constructSAMLSignature({
-    rawSamlMessage: message.xml,
-    isMessageSigned: true,
-    privateKey: credential.privateKeyPem,
-    signingCert: credential.certificate,
-    signatureAlgorithm: SIGNATURE_ALGORITHMS[alg],
-    isBase64Output: true,
-    signatureConfig: {
-      prefix: 'ds',
-      location: { reference: `/*[local-name(.)='${root}']/*[local-name(.)='Issuer']`, action: 'after' },
-    },
-  } as Parameters<typeof samlify.SamlLib.constructSAMLSignature>[0]);
+  const signed = Buffer.from(signEnveloped(keys, endpoints, settings, message.xml)).toString('base64');
   return {
     kind: 'post',
     action: to.url,
     fields: { [message.param]: signed, ...(message.relayState ? { RelayState: message.relayState } : {}) },
   };
+}
+
+/**
+ * An enveloped signature after the message's Issuer, with the IdP's current key (POST binding,
+ * and the SOAP back channel, where the message itself must be signed: SAML bindings §3.2.3).
+ */
+export function signEnveloped(
+  keys: KeyRing,
+  endpoints: IdpEndpoints,
+  settings: SamlSettings,
+  xml: string,
+): string {
+  const credential = currentCredential(keys, endpoints.entityId);
+  const root = /^<(?:\w+:)?(\w+)/.exec(xml)?.[1] ?? 'Response';
+  return samlify.SamlLib.constructSAMLSignature({
+    rawSamlMessage: xml,
+    isMessageSigned: true,
+    privateKey: credential.privateKeyPem,
+    signingCert: credential.certificate,
+    signatureAlgorithm: SIGNATURE_ALGORITHMS[settings.signatureAlgorithm],
+    isBase64Output: false,
+    signatureConfig: {
+      prefix: 'ds',
+      location: { reference: `/*[local-name(.)='${root}']/*[local-name(.)='Issuer']`, action: 'after' },
+    },
+  } as Parameters<typeof samlify.SamlLib.constructSAMLSignature>[0]);
 }

@@ -8,6 +8,7 @@ const MD = 'urn:oasis:names:tc:SAML:2.0:metadata';
 const DS = 'http://www.w3.org/2000/09/xmldsig#';
 const POST = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST';
 const REDIRECT = 'urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect';
+const SOAP = 'urn:oasis:names:tc:SAML:2.0:bindings:SOAP';
 
 type Node = ReturnType<DOMParser['parseFromString']>['documentElement'];
 
@@ -18,7 +19,7 @@ const children = (parent: Node, ns: string, name: string): Node[] =>
 
 /**
  * What an SP's metadata says, as settings: entity ID, POST assertion consumer services, the
- * logout endpoint, certificates by use, the NameID format it asks for and its signing wishes.
+ * logout endpoints (front channel, and SOAP back channel), certificates by use, the NameID format it asks for and its signing wishes.
  * The administrator's own settings (attributes, template…) are merged over this by the caller.
  */
 export function settingsFromSpMetadata(xml: string): SamlSettingsInput {
@@ -49,6 +50,7 @@ export function settingsFromSpMetadata(xml: string): SamlSettingsInput {
   const slo =
     slos.find((e) => e.getAttribute('Binding') === REDIRECT) ??
     slos.find((e) => e.getAttribute('Binding') === POST);
+  const soapSlo = slos.find((e) => e.getAttribute('Binding') === SOAP)?.getAttribute('Location');
 
   const certificates = (use: 'signing' | 'encryption') =>
     children(sso, MD, 'KeyDescriptor')
@@ -73,6 +75,7 @@ export function settingsFromSpMetadata(xml: string): SamlSettingsInput {
           },
         }
       : {}),
+    ...(soapSlo ? { backchannelLogoutUrl: soapSlo } : {}),
     ...(nameIdFormat ? { nameIdFormat } : {}),
     signingCertificates: certificates('signing').slice(0, 4),
     ...(encryption ? { encryptionCertificate: encryption } : {}),

@@ -66,6 +66,11 @@ export const samlSettingsSchema = z
       .min(1)
       .max(20),
     slo: z.strictObject({ url: httpsOrHttpUrl, binding: samlBindingSchema.default('redirect') }).optional(),
+    /**
+     * The SP's SOAP single logout service (SAML bindings §3.2): told server to server when the
+     * user is revoked, with no browser (front-channel `slo` needs one).
+     */
+    backchannelLogoutUrl: httpsOrHttpUrl.optional(),
     /** The template's format when unset (emailAddress for the generic one). */
     nameIdFormat: nameIdFormatSchema.optional(),
     /** For `unspecified`: which user field becomes the NameID. */

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { awsFrontDoor } from '../../providers/aws/index.ts';
 import { oidcFrontDoor } from '../../providers/oidc/index.ts';
-import { lazySamlRoutes } from '../../providers/saml/lazy.ts';
+import { samlFrontDoor } from '../../providers/saml/lazy.ts';
 import { scimRoutes } from '../../providers/scim/index.ts';
 import type { Runtime } from '../runtime.ts';
 import { apiRoutes } from './api/index.ts';
@@ -25,7 +25,7 @@ export function appRouters(runtime: Runtime): Router[] {
     signInStepRoutes(runtime),
     portalRoutes(runtime, portalSources(runtime)),
     portalAccessRoutes(runtime),
-    lazySamlRoutes(runtime, {
+    samlFrontDoor(runtime, {
       sessions: {
         current: (ctx) => currentSession(runtime, ctx),
         end: (ctx) => endSession(runtime, ctx, 'logout'),

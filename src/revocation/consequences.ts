@@ -26,8 +26,8 @@ export type Consequence = (revoked: UserRevoked) => Promise<void>;
 
 /**
  * Where the modules that hold something of a user register how to end it (one line each):
- * `portal-sessions` (src/runtime.ts), `oidc` (providers/oidc/index.ts) and, once SAML lands,
- * `saml-logout` (providers/saml: SAML LogoutRequest to the SPs of the user's sessions).
+ * `portal-sessions` (src/runtime.ts), `oidc` (providers/oidc/index.ts) and `saml-logout`
+ * (providers/saml/lazy.ts: a SOAP LogoutRequest to the SPs of the user's sessions).
  */
 export interface ConsequenceRegistry {
   add(name: string, consequence: Consequence): void;

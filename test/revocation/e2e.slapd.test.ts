@@ -1,15 +1,21 @@
 // Issue 10 acceptance: three `gatehouse serve` nodes over one PostgreSQL database and one slapd.
 // A directory user holds a portal session (node A), an OIDC refresh token (node B), STS credentials
-// (obtained on A, used through C) and a session at a relying party registered for back-channel
-// logout. Disabling the user in the directory must end every one of those on every node.
+// (obtained on A, used through C), a session at a relying party registered for back-channel
+// logout and a SAML application session (IdP-initiated through A, at an SP with a SOAP logout
+// service). Disabling the user in the directory must end every one of those on every node.
+import { SAML } from '@node-saml/node-saml';
 import * as oauth from 'openid-client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createAssignment } from '../../src/access/assignments.ts';
+import { createApplication } from '../../src/apps/apps.ts';
+import { assignApplication } from '../../src/apps/assignments.ts';
 import { createClient } from '../../src/clients/clients.ts';
 import { createUser } from '../../src/directory/users.ts';
 import { revokeUserAccess } from '../../src/revocation/revoke.ts';
 import { createToken } from '../../src/tokens/tokens.ts';
 import { browse, recorder } from '../providers/oidc/support.ts';
+import { logoutRequestOf, soapSp } from '../saml/soap-sp.ts';
+import { formFields } from '../saml/support.ts';
 import { createTestDatabase, postgresAvailable, type TestDatabase } from '../support/postgres.ts';
 import { type CookieJar, signIn } from '../support/signin.ts';
 import { SERVICE_DN, SERVICE_PASSWORD, type Slapd, startSlapd } from '../support/slapd.ts';
@@ -28,6 +34,7 @@ import {
 } from './cluster.ts';
 
 const CALLBACK = 'http://127.0.0.1:9/cb';
+const SAML_SP = 'https://wiki-saml.test';
 const insecure = { execute: [oauth.allowInsecureRequests] };
 const ok = await postgresAvailable();
 
@@ -37,6 +44,8 @@ describe.skipIf(!ok)('revocation across three nodes (slapd, PostgreSQL)', () => 
   let database: TestDatabase;
   let cluster: Cluster;
   let backchannel: Awaited<ReturnType<typeof recorder>>;
+  let samlSp: Awaited<ReturnType<typeof soapSp>>;
+  let samlAppId: string;
   let setId: string;
   let adminToken: string;
   const secrets: Record<string, string> = {};
@@ -51,6 +60,7 @@ describe.skipIf(!ok)('revocation across three nodes (slapd, PostgreSQL)', () => 
     await s.connector.close();
     database = await createTestDatabase();
     backchannel = await recorder();
+    samlSp = await soapSp(SAML_SP);
     const yaml = `connectors:
   - id: rev
     type: ldap
@@ -101,6 +111,23 @@ describe.skipIf(!ok)('revocation across three nodes (slapd, PostgreSQL)', () => 
           scopes: ['openid', 'profile'],
         },
       );
+      const samlApp = await createApplication(
+        tx,
+        { actor: 'test' },
+        {
+          name: 'wiki-saml',
+          type: 'saml',
+          saml: {
+            entityId: SAML_SP,
+            acs: [{ url: `${SAML_SP}/acs` }],
+            nameIdFormat: 'unspecified',
+            backchannelLogoutUrl: samlSp.url,
+          },
+        },
+      );
+      samlAppId = samlApp.id;
+      for (const user of users)
+        await assignApplication(tx, { actor: 'test' }, samlApp.id, { userId: user.id });
       secrets['wiki'] = wiki.clientSecret!;
       secrets['console'] = console_.clientSecret!;
       adminToken = (await createToken(tx, { actor: 'test' }, { name: 'ops', scopes: ['directory:write'] }))
@@ -111,6 +138,7 @@ describe.skipIf(!ok)('revocation across three nodes (slapd, PostgreSQL)', () => 
   afterAll(async () => {
     await cluster?.close();
     await backchannel?.close();
+    await samlSp?.close();
     await database?.drop();
     await slapd?.stop();
   });
@@ -159,7 +187,18 @@ describe.skipIf(!ok)('revocation across three nodes (slapd, PostgreSQL)', () => 
     return response.status === 200;
   };
 
-  test('disabled in the directory → the sync on one node → portal, refresh, credentials and the RP session end everywhere', {
+  /** What `/saml/apps/{id}/start` gives the browser on a node: a SAMLResponse, or where it is sent. */
+  const samlLaunch = async (jar: CookieJar, url: string) => {
+    const response = await fetch(`${url}/saml/apps/${samlAppId}/start`, {
+      headers: { cookie: jar.header() },
+      redirect: 'manual',
+    });
+    const samlResponse =
+      response.status === 200 ? formFields(await response.text()).fields['SAMLResponse'] : undefined;
+    return { samlResponse, location: response.headers.get('location') };
+  };
+
+  test('disabled in the directory → the sync on one node → portal, refresh, credentials, the RP and the SAML sessions end everywhere', {
     timeout: 240_000,
   }, async () => {
     const userName = s.uid(1);
@@ -180,6 +219,12 @@ describe.skipIf(!ok)('revocation across three nodes (slapd, PostgreSQL)', () => 
     const idToken = (await codeFlow(jar, console_, 'openid profile', password, userName)).id_token!;
     const keys = await assumeRole(node(A).url, idToken);
     for (const n of everyNode()) expect(await callerIdentity(n.url, keys)).toBe('ok');
+    // A SAML application session: IdP-initiated sign-in through node A.
+    const launched = await samlLaunch(jar, node(A).url);
+    expect(launched.samlResponse).toBeTruthy();
+    const sessionIndex = /SessionIndex="([^"]+)"/.exec(
+      Buffer.from(launched.samlResponse!, 'base64').toString(),
+    )![1]!;
     const { rows: users } = await cluster.db.query<{ id: string }>(
       'select id from users where user_name = $1',
       [userName],
@@ -260,6 +305,36 @@ describe.skipIf(!ok)('revocation across three nodes (slapd, PostgreSQL)', () => 
       [userId],
     );
     expect(left[0]!.n).toBe(0);
+
+    // The SAML SP got one signed SOAP LogoutRequest for the session, from the consumer's node.
+    const soap = await until('a SAML back-channel logout', async () => samlSp.received[0]?.body, 30_000);
+    const certificates = await Promise.all(
+      everyNode().map(async (n) => {
+        const metadata = await (await fetch(`${n.url}/saml/metadata`)).text();
+        const der = /<(?:ds:)?X509Certificate>([^<]+)</.exec(metadata)![1]!;
+        return `-----BEGIN CERTIFICATE-----\n${der}\n-----END CERTIFICATE-----`;
+      }),
+    );
+    const told = await new SAML({
+      issuer: SAML_SP,
+      callbackUrl: `${SAML_SP}/acs`,
+      idpCert: certificates,
+    }).validatePostRequestAsync({ SAMLRequest: Buffer.from(logoutRequestOf(soap)).toString('base64') });
+    expect(told.profile).toMatchObject({ nameID: userName, sessionIndex });
+    expect(everyNode().map((n) => `${n.url}/saml/metadata`)).toContain(told.profile?.issuer);
+    const { rows: samlAudit } = await cluster.db.query<{ outcome: string }>(
+      `select outcome from audit_log where action = 'saml.backchannel_logout' and target = $1`,
+      [`application:${samlAppId}`],
+    );
+    expect(samlAudit).toEqual([{ outcome: 'success' }]);
+    // The portal session yields no SAMLResponse on any node: the launch goes to the sign-in page.
+    for (const n of everyNode()) {
+      const after = await samlLaunch(jar, n.url);
+      expect(after.samlResponse, n.name).toBeUndefined();
+      expect(after.location, n.name).toMatch(/^\/signin\?/);
+    }
+    // Exactly one node told the SP (the consumer runs once across nodes).
+    expect(samlSp.received).toHaveLength(1);
   });
 
   test('revoke-access through the API (node B) → credentials refused on every node', {
@@ -330,24 +405,40 @@ describe.skipIf(!ok)('revocation across three nodes (slapd, PostgreSQL)', () => 
       for (const k of keys) expect(await callerIdentity(node(i).url, k)).not.toBe('ok');
     }
 
-    // Restarted, B answers nothing until its set is loaded: the first /readyz it answers is 200
-    // with every revocation in, and it refuses every revoked credential from its first request.
+    // Restarted, B listens at once but is not ready, and refuses everything, until its set is loaded
+    // (/readyz 503 naming the step, src/http/starting.ts); its first 200 comes with every revocation
+    // in, and it refuses every revoked credential throughout.
     const restarting = cluster.start(B);
-    const firstAnswer = await until(
-      'node B answering',
+    const starting: { checks: Record<string, string>; credential: string }[] = [];
+    const firstReady = await until(
+      'node B ready',
       async () => {
-        try {
-          const r = await fetch(`${node(B).url}/readyz`);
-          return { status: r.status, entries: await metric(node(B).url, 'gatehouse_revocation_entries') };
-        } catch {
-          return undefined;
-        }
+        const r = await fetch(`${node(B).url}/readyz`).catch(() => undefined);
+        if (!r) return undefined;
+        const body = (await r.json()) as { checks: Record<string, string> };
+        if (r.status === 200) return { entries: await metric(node(B).url, 'gatehouse_revocation_entries') };
+        starting.push({ checks: body.checks, credential: await callerIdentity(node(B).url, keys[0]!) });
+        return undefined;
       },
       90_000,
     );
     await restarting;
-    expect(firstAnswer.status).toBe(200);
-    expect(firstAnswer.entries).toBeGreaterThanOrEqual(1000);
+    expect(firstReady.entries).toBeGreaterThanOrEqual(1000);
+    for (const answer of starting) {
+      expect(Object.values(answer.checks).some((c) => c !== 'ok')).toBe(true);
+      expect(answer.credential).not.toBe('ok');
+    }
+    console.log(
+      `restarted node B: ${starting.length} not-ready answers before ready (${[
+        ...new Set(
+          starting.map((a) =>
+            Object.entries(a.checks)
+              .map(([k, v]) => `${k}: ${v}`)
+              .join(', '),
+          ),
+        ),
+      ].join('; ')})`,
+    );
     for (const k of keys) expect(await callerIdentity(node(B).url, k)).not.toBe('ok');
   });
 });

@@ -32,6 +32,22 @@ describe('importing SP metadata', () => {
     });
   });
 
+  test('a SingleLogoutService with the SOAP binding becomes the back-channel logout URL', () => {
+    const xml = `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://soap.test">
+  <md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">
+    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:SOAP" Location="https://soap.test/slo/soap"/>
+    <md:SingleLogoutService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://soap.test/slo/post"/>
+    <md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://soap.test/acs" index="0"/>
+  </md:SPSSODescriptor>
+</md:EntityDescriptor>`;
+    const settings = samlSettingsSchema.parse(settingsFromSpMetadata(xml));
+    expect(settings.backchannelLogoutUrl).toBe('https://soap.test/slo/soap');
+    expect(settings.slo).toEqual({ url: 'https://soap.test/slo/post', binding: 'post' });
+    expect(samlSettingsSchema.safeParse({ ...settings, backchannelLogoutUrl: 'ftp://x' }).success).toBe(
+      false,
+    );
+  });
+
   test('not metadata, or metadata with a DTD, is refused with a stable code', async () => {
     expect(await codeOf(Promise.resolve().then(() => settingsFromSpMetadata('<a/>')))).toBe(
       'saml.invalid_metadata',

@@ -20,6 +20,7 @@ describe('admin API: applications and their assignments', () => {
       saml: {
         entityId: 'https://slack.com',
         acs: [{ url: 'https://acme.slack.com/sso/saml' }],
+        backchannelLogoutUrl: 'https://acme.slack.com/sso/saml/soap',
         template: 'slack',
       },
     });
@@ -29,6 +30,7 @@ describe('admin API: applications and their assignments', () => {
       entityId: 'https://slack.com',
       template: 'slack',
       signResponse: true,
+      backchannelLogoutUrl: 'https://acme.slack.com/sso/saml/soap',
     });
     const oidc = await api.post<App>('/applications', {
       name: 'Grafana',
@@ -43,6 +45,12 @@ describe('admin API: applications and their assignments', () => {
       saml: { entityId: 'x', acs: [] },
     });
     expect(invalid.status).toBe(400);
+    const badUrl = await api.post('/applications', {
+      name: 'Bad logout',
+      type: 'saml',
+      saml: { entityId: 'y', acs: [{ url: 'https://y.test/acs' }], backchannelLogoutUrl: 'javascript:x' },
+    });
+    expect(badUrl.status).toBe(400);
     expect((await api.post('/applications', { name: 'slack', type: 'oidc', oidcClientId: 'x' })).status).toBe(
       409,
     );
