@@ -1,6 +1,6 @@
 import { decodeProtectedHeader, type JWTPayload, jwtVerify } from 'jose';
 import { personApiScopes } from '../../src/clients/api-access.ts';
-import { findClient } from '../../src/clients/clients.ts';
+import { clientExpired, findClient } from '../../src/clients/clients.ts';
 import { findUser } from '../../src/directory/users.ts';
 import type { Runtime } from '../../src/runtime.ts';
 import { type BearerVerifier, hasScope, SCOPES, type Scope } from '../../src/tokens/scopes.ts';
@@ -45,7 +45,7 @@ export function oidcAccessTokenVerifier(runtime: Runtime): BearerVerifier {
       .filter((s): s is Scope => (SCOPES as readonly string[]).includes(s));
     if (claims.gatehouse_principal === 'client') {
       const client = claims.client_id ? await findClient(runtime.db, claims.client_id) : undefined;
-      if (!client || client.clientId !== claims.sub) return undefined;
+      if (!client || clientExpired(client) || client.clientId !== claims.sub) return undefined;
       return { actor: `client:${client.clientId}`, scopes: granted, name: client.name };
     }
     const user = await findUser(runtime.db, String(claims.sub));

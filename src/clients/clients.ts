@@ -4,6 +4,7 @@ import { parseInput } from '../directory/validate.ts';
 import { GatehouseError, isGatehouseError } from '../errors.ts';
 import { type Db, notify, type Queryable } from '../store/db.ts';
 import { isUniqueViolation } from '../store/errors.ts';
+import { grantEnded } from './grants.ts';
 import {
   type ClientSettings,
   type CreateClientInput,
@@ -298,11 +299,23 @@ export async function rotateClientSecret(
   return { clientId: id, clientSecret: secret };
 }
 
-/** Removes a client and everything the provider issued to it (grants, tokens, codes). */
+/**
+ * Removes a client and everything the provider issued to it (grants, tokens, codes). Each of its
+ * grants ends as a grant revoked by the provider does, so what was obtained with one (AWS
+ * credentials, admin API JWTs, which carry the grant id) dies on every node too.
+ */
 export async function deleteClient(tx: Queryable, context: AuditContext, id: string): Promise<void> {
   const { rowCount } = await tx.query('delete from oauth_clients where id = $1', [id]);
   if (rowCount === 0) throw notFound(id);
-  const removed = await tx.query("delete from oidc_store where payload->>'clientId' = $1", [id]);
+  const removed = await tx.query<{ grant_id: string | null; account_id: string | null }>(
+    `delete from oidc_store where payload->>'clientId' = $1
+     returning case when model = 'Grant' then id else grant_id end as grant_id, account_id`,
+    [id],
+  );
+  const grants = new Map<string, string | undefined>();
+  for (const row of removed.rows)
+    if (row.grant_id && !grants.get(row.grant_id)) grants.set(row.grant_id, row.account_id ?? undefined);
+  for (const [grantId, userId] of grants) await grantEnded(tx, grantId, userId, 'client_deleted');
   await notify(tx, CLIENTS_CHANNEL, id);
   await audit(tx, context, {
     action: 'client.delete',

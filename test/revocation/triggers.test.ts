@@ -1,11 +1,12 @@
 // Every trigger of issue 10 reaches the node's revocation set (and so every check on every node):
 // admin disable, membership removed by an administrator, SCIM active=false and DELETE, a portal
-// session ended by its user, an OIDC grant ended, "revoke all sessions"; and the consequences of a
+// session ended by its user, an OIDC grant ended, a client deleted, "revoke all sessions"; and the consequences of a
 // revoked user (portal sessions ended) run from the event consumer. The LDAP sync and the
 // cross-node fan-out are in e2e.slapd.test.ts.
 import { describe, expect, test } from 'vitest';
 import { scimRoutes } from '../../providers/scim/index.ts';
 import { createAssignment } from '../../src/access/assignments.ts';
+import { createClient, deleteClient } from '../../src/clients/clients.ts';
 import { grantEnded } from '../../src/clients/grants.ts';
 import { readEvents } from '../../src/directory/events.ts';
 import { apiRoutes } from '../../src/http/api/index.ts';
@@ -156,6 +157,31 @@ describe.each(backends)('revocation triggers on $name', (backend) => {
       // An OpenID grant ended (logout, token revocation): credentials carrying its id die.
       await db.transaction((tx) => grantEnded(tx, 'grant-123', dave.id, 'logout'));
       await refused({ userId: dave.id, issuedAt, sessionId: 'grant-123' }, 'session');
+
+      // A client deleted: each of its grants ends (rows as the provider's adapter stores them).
+      await db.transaction(async (tx) => {
+        await createClient(tx, admin, {
+          clientId: 'doomed',
+          name: 'Doomed',
+          redirectUris: ['https://doomed.example.com/cb'],
+        });
+        for (const [model, id, grantId] of [
+          ['Grant', 'grant-doomed', null],
+          ['RefreshToken', 'rt-doomed', 'grant-doomed'],
+        ] as const)
+          await tx.query(
+            `insert into oidc_store (model, id, payload, grant_id, account_id, expires_at)
+             values ($1, $2, $3, $4, $5, now() + interval '1 hour')`,
+            [model, id, { clientId: 'doomed', accountId: dave.id }, grantId, dave.id],
+          );
+      });
+      expect(
+        runtime.revocation.check({ userId: dave.id, issuedAt, sessionId: 'grant-doomed' }),
+      ).toBeUndefined();
+      await db.transaction((tx) => deleteClient(tx, admin, 'doomed'));
+      await refused({ userId: dave.id, issuedAt, sessionId: 'grant-doomed' }, 'session');
+      const left = await db.query("select 1 from oidc_store where payload->>'clientId' = 'doomed'");
+      expect(left.rows).toEqual([]);
 
       // Consequences, once across nodes: a revoked user's portal sessions end (session.ended each).
       const erin = (await api('POST', '/users', { userName: 'erin-trig' }).then((r) => r.json())) as {
