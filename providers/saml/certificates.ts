@@ -1,11 +1,14 @@
-import { createHash, sign } from 'node:crypto';
+import { createHash, type KeyObject, sign } from 'node:crypto';
 import type { KeyRing, SigningKey } from '../../src/keys/keyring.ts';
 import { bitString, explicit, integer, nullValue, oid, sequence, set, time, utf8 } from './der.ts';
 
 export interface SamlSigningCredential {
   kid: string;
-  /** PKCS#8 PEM of the private key (what samlify signs with). */
-  privateKeyPem: string;
+  /**
+   * The private key itself: handed to samlify (and through it xml-crypto, which passes it to
+   * crypto.sign) as it is, so no signature re-parses a PEM.
+   */
+  privateKey: KeyObject;
   /** The self-signed certificate, base64 DER (what metadata and KeyInfo carry). */
   certificate: string;
   activatesAt: Date;
@@ -28,7 +31,7 @@ export function credentialFor(key: SigningKey, entityId: string): SamlSigningCre
   if (!found) {
     found = {
       kid: key.kid,
-      privateKeyPem: key.privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
+      privateKey: key.privateKey,
       certificate: selfSignedCertificate(key, entityId).toString('base64'),
       activatesAt: key.activatesAt,
     };

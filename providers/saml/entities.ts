@@ -85,7 +85,7 @@ function buildIdpEntity(
     : pemCertificate(current.certificate);
   return samlify.IdentityProvider({
     entityID: endpoints.entityId,
-    privateKey: current.privateKeyPem,
+    privateKey: current.privateKey as unknown as string, // a KeyObject: see certificates.ts
     signingCert: certificates,
     singleSignOnService: services(endpoints.sso),
     singleLogoutService: services(endpoints.slo),

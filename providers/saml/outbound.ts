@@ -34,7 +34,7 @@ export function deliver(
     if (message.relayState) parts.push(`RelayState=${encodeURIComponent(message.relayState)}`);
     parts.push(`SigAlg=${encodeURIComponent(SIGNATURE_ALGORITHMS[alg])}`);
     const octets = parts.join('&');
-    const signature = sign(NODE_HASH[alg], Buffer.from(octets), credential.privateKeyPem).toString('base64');
+    const signature = sign(NODE_HASH[alg], Buffer.from(octets), credential.privateKey).toString('base64');
     const url = new URL(to.url);
     return {
       kind: 'redirect',
@@ -64,7 +64,8 @@ export function signEnveloped(
   return samlify.SamlLib.constructSAMLSignature({
     rawSamlMessage: xml,
     isMessageSigned: true,
-    privateKey: credential.privateKeyPem,
+    // samlify types the key as a PEM string; a KeyObject is what crypto.sign takes underneath.
+    privateKey: credential.privateKey as unknown as string,
     signingCert: credential.certificate,
     signatureAlgorithm: SIGNATURE_ALGORITHMS[settings.signatureAlgorithm],
     isBase64Output: false,
