@@ -5,7 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counter, Histogram } from 'prom-client';
-import { answerAuthorize } from '../../credentials/decision-api.ts';
+import {
+  type AuthorizeRequest,
+  answerAuthorize,
+  checkAuthorizeRequest,
+} from '../../credentials/decision-api.ts';
 import { GatehouseError, isGatehouseError } from '../../errors.ts';
 import type { Runtime } from '../../runtime.ts';
 import { hasScope, type Principal } from '../../tokens/scopes.ts';
@@ -163,6 +167,17 @@ export function authorizeFastRoute(runtime: Runtime): FastRoute {
     } catch {
       throw new GatehouseError('invalid', 'request.malformed_json', 'request body is not valid JSON');
     }
+    send(
+      res,
+      200,
+      answerAuthorize(runtime.access.verifier, checkAuthorizeRequest(json) ?? validate(json)),
+      requestId,
+    );
+    return 200;
+  }
+
+  /** The schema's verdict (checkAuthorizeRequest vouches only for the common well-formed bodies). */
+  function validate(json: unknown): AuthorizeRequest {
     const parsed = authorizeBody.safeParse(json);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => ({
@@ -179,8 +194,7 @@ export function authorizeFastRoute(runtime: Runtime): FastRoute {
         },
       );
     }
-    send(res, 200, answerAuthorize(runtime.access.verifier, parsed.data), requestId);
-    return 200;
+    return parsed.data;
   }
 
   return {
