@@ -140,10 +140,15 @@ export interface AuthorizeAnswer {
 
 export function answerAuthorize(verifier: AccessVerifier, input: AuthorizeRequest): AuthorizeAnswer {
   const { request } = input;
-  const headers: Record<string, string | string[]> = { ...request.headers };
-  const hasHost = Object.keys(headers).some((k) => k.toLowerCase() === 'host');
-  if (!hasHost && request.host !== undefined) headers['host'] = request.host;
-  const hasHash = Object.keys(headers).some((k) => k.toLowerCase() === 'x-amz-content-sha256');
+  let headers: Record<string, string | string[]> = request.headers;
+  let hasHost = false;
+  let hasHash = false;
+  for (const name of Object.keys(headers)) {
+    const lower = name.toLowerCase();
+    if (lower === 'host') hasHost = true;
+    else if (lower === 'x-amz-content-sha256') hasHash = true;
+  }
+  if (!hasHost && request.host !== undefined) headers = { ...headers, host: request.host };
   if (request.payloadHash === undefined && !hasHash) {
     throw new GatehouseError(
       'invalid',

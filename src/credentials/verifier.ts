@@ -125,7 +125,8 @@ export type SigV4Options = Omit<SigV4VerifyOptions, 'now' | 'keyCache'>;
 /** An opened session token, with what every use of it would otherwise compute again. */
 interface Looked extends SigV4Secret {
   claims: SessionClaims;
-  accessKeyId: string;
+  /** The session token text it was opened from. */
+  token: string;
   /** The sealing key it opened under: a hit counts only while the ring still hands out this key. */
   kid: string;
   sealingKey: Buffer;
@@ -168,31 +169,28 @@ export function createAccessVerifier(deps: VerifierDeps): AccessVerifier {
   ): Looked | undefined => {
     const token = context.securityToken;
     if (token === undefined) return undefined;
-    // Clients sign many requests with one credential: the opened token is remembered, keyed by the
-    // exact token text, so AES-GCM and the secret's HMAC run once per credential. A token opens
-    // under one access key id only (associated data), so a hit must name that same id; and the
-    // sealing key must still be live, so retiring a key ends its tokens at once, cached or not.
-    // Signature, expiry and revocation are checked on every request by the caller.
-    const hit = opened.get(token);
-    if (
-      hit !== undefined &&
-      hit.accessKeyId === accessKeyId &&
-      deps.keys.sealingKeyById(hit.kid)?.key === hit.sealingKey
-    )
+    // Clients sign many requests with one credential: the opened token is remembered, by access key
+    // id (short to hash), so AES-GCM and the secret's HMAC run once per credential. A hit counts
+    // only for the exact token text it opened (a token opens under one access key id only: the
+    // associated data), and while its sealing key is still live, so retiring a key ends its tokens
+    // at once, cached or not. Signature, expiry and revocation are checked on every request by the
+    // caller. (The token is no secret: it travels in the clear, and signing needs the secret key.)
+    const hit = opened.get(accessKeyId);
+    if (hit !== undefined && hit.token === token && deps.keys.sealingKeyById(hit.kid)?.key === hit.sealingKey)
       return hit;
     const result = openSessionToken(keys, accessKeyId, token);
     if (!result.ok) return undefined;
     const looked: Looked = {
       secretAccessKey: result.secretAccessKey,
       claims: result.claims,
-      accessKeyId,
+      token,
       kid: result.kid,
       sealingKey: result.sealingKey,
       issuedAt: new Date(result.claims.issuedAt).toISOString(),
       expiresAt: new Date(result.claims.expiresAt).toISOString(),
       arnFor: undefined,
     };
-    opened.set(token, looked);
+    opened.set(accessKeyId, looked);
     return looked;
   };
 

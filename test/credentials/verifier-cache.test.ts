@@ -158,6 +158,11 @@ describe('opened-token cache in the verifier', () => {
     // Mallory signs correctly with her own key id and secret, but carries Alice's token.
     const stolen = { ...mallory, sessionToken: alice.sessionToken };
     expect(w.decide(w.request(stolen))).toBe('InvalidClientTokenId');
+    // And the other way round: Alice's cached key id and secret with another token.
+    const swapped = { ...alice, sessionToken: mallory.sessionToken };
+    expect(w.decide(w.request(swapped))).toBe('InvalidClientTokenId');
+    const garbage = { ...alice, sessionToken: `${alice.sessionToken.slice(0, -4)}AAAA` };
+    expect(w.decide(w.request(garbage))).toBe('InvalidClientTokenId');
     expect(w.decide(w.request(alice))).toBe('allow');
   });
 
