@@ -82,7 +82,7 @@ export function createDerivedKeys(source: SealingKeySource) {
     },
     byId: (kid: string) => {
       const key = source.sealingKeyById(kid);
-      return key && { kid, ...derive(key) };
+      return key && { kid, raw: key.key, ...derive(key) };
     },
   };
 }
@@ -142,7 +142,14 @@ export function mintCredentials(keys: DerivedKeys, claims: SessionClaims): Minte
 }
 
 export type Opened =
-  | { ok: true; claims: SessionClaims; secretAccessKey: string; kid: string }
+  | {
+      ok: true;
+      claims: SessionClaims;
+      secretAccessKey: string;
+      kid: string;
+      /** The sealing key it opened under, as the key source handed it out. */
+      sealingKey: Buffer;
+    }
   | { ok: false; reason: 'malformed' | 'unknown_key' | 'not_sealed_here' };
 
 /**
@@ -179,5 +186,5 @@ export function openSessionToken(keys: DerivedKeys, accessKeyId: string, token: 
     tags: wire.t ?? {},
   };
   if (wire.si !== undefined) claims.sourceIdentity = wire.si;
-  return { ok: true, claims, secretAccessKey: secretFor(key.secret, accessKeyId), kid };
+  return { ok: true, claims, secretAccessKey: secretFor(key.secret, accessKeyId), kid, sealingKey: key.raw };
 }

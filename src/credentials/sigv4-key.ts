@@ -1,7 +1,7 @@
 // SigV4 signing keys: four chained HMACs per (secret, day, region, service). A key is
-// valid for a whole day, so the verifier caches it; the cache is LRU and bounded so
-// that callers choosing odd regions or services cannot grow it without limit.
+// valid for a whole day, so the verifier caches it, in a bounded cache (bounded-cache.ts).
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { createBoundedCache } from './bounded-cache.ts';
 
 // Node prepares a Buffer HMAC key anew on every call, which costs several times the HMAC
 // itself; a KeyObject is prepared once.
@@ -23,29 +23,20 @@ export interface SigningKeyCache {
 }
 
 export function createSigningKeyCache(maxEntries = 10_000): SigningKeyCache {
-  // Two generations approximate LRU without touching the map on every hit: keys used since
-  // the last turnover live in `young`; at turnover the unused ones in `old` are dropped.
-  const half = Math.max(1, Math.floor(maxEntries / 2));
-  let young = new Map<string, KeyObject>();
-  let old = new Map<string, KeyObject>();
+  const cache = createBoundedCache<KeyObject>(maxEntries);
   return {
     get(secret, date, region, service) {
       // Region and service are checked to be free of '\n' before they get here, so the key is unambiguous.
       const id = secret + '\n' + date + '\n' + region + '\n' + service;
-      let key = young.get(id);
-      if (key !== undefined) return key;
-      key = old.get(id) ?? createSecretKey(deriveSigningKey(secret, date, region, service));
-      if (young.size >= half) {
-        old = young;
-        young = new Map();
+      let key = cache.get(id);
+      if (key === undefined) {
+        key = createSecretKey(deriveSigningKey(secret, date, region, service));
+        cache.set(id, key);
       }
-      young.set(id, key);
       return key;
     },
     get size() {
-      let n = young.size;
-      for (const id of old.keys()) if (!young.has(id)) n++;
-      return n;
+      return cache.size;
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   canonicalRequest,
   canonicalUri,
   credentialScope,
+  EMPTY_SHA256,
   type HeaderMap,
   type Headers,
   headerMap,
@@ -265,7 +266,8 @@ function payloadHash(
   s3: boolean,
 ): Payload | SigV4Failure {
   let actual: string | undefined;
-  if (request.body !== undefined) actual = sha256Hex(request.body);
+  // Most requests (GET, HEAD, DELETE) have an empty body, whose hash is a constant.
+  if (request.body !== undefined) actual = request.body.length === 0 ? EMPTY_SHA256 : sha256Hex(request.body);
   else if (request.payloadHash !== undefined) actual = request.payloadHash.toLowerCase();
   const values = headers.get('x-amz-content-sha256');
   // An unsigned x-amz-content-sha256 proves nothing, except to S3, which always signs with it.

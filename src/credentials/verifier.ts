@@ -22,6 +22,7 @@ import {
   type StatementRef,
 } from '../policy/index.ts';
 import type { RevocationReason, RevocationView } from '../revocation/types.ts';
+import { createBoundedCache } from './bounded-cache.ts';
 import {
   createDerivedKeys,
   openSessionToken,
@@ -57,6 +58,8 @@ export interface VerifierDeps {
   observe?: (outcome: string) => void;
   /** SigV4 options: accepted services and regions, unsigned payloads, skew (default 900 s). */
   sigv4?: SigV4Options;
+  /** How many opened session tokens are remembered (default 20,000). */
+  openedCacheSize?: number;
 }
 
 /** Who made a request, once its credential verified. */
@@ -119,8 +122,18 @@ export interface AccessVerifier {
 
 export type SigV4Options = Omit<SigV4VerifyOptions, 'now' | 'keyCache'>;
 
+/** An opened session token, with what every use of it would otherwise compute again. */
 interface Looked extends SigV4Secret {
   claims: SessionClaims;
+  /** The session token text it was opened from. */
+  token: string;
+  /** The sealing key it opened under: a hit counts only while the ring still hands out this key. */
+  kid: string;
+  sealingKey: Buffer;
+  issuedAt: string;
+  expiresAt: string;
+  /** The ARN for the permission set name it was last built with (names change rarely). */
+  arnFor: { setName: string; arn: string } | undefined;
 }
 
 const REVOKED: Record<RevocationReason, SigV4Failure> = {
@@ -149,23 +162,35 @@ export function createAccessVerifier(deps: VerifierDeps): AccessVerifier {
   const keyCache = createSigningKeyCache();
   const now = deps.now ?? Date.now;
   const observe = deps.observe ?? (() => {});
-  const opened = createOpenedCache();
+  const opened = createBoundedCache<Looked>(deps.openedCacheSize ?? 20_000);
   const lookup = (
     accessKeyId: string,
     context: { securityToken: string | undefined },
   ): Looked | undefined => {
     const token = context.securityToken;
     if (token === undefined) return undefined;
-    // Clients sign many requests with one credential: the opened token is remembered, keyed by the
-    // exact (access key id, token) text, so AES-GCM and the secret's HMAC run once per credential.
-    const id = accessKeyId + '\n' + token;
-    const hit = opened.get(id);
-    if (hit !== undefined) return hit;
+    // Clients sign many requests with one credential: the opened token is remembered, by access key
+    // id (short to hash), so AES-GCM and the secret's HMAC run once per credential. A hit counts
+    // only for the exact token text it opened (a token opens under one access key id only: the
+    // associated data), and while its sealing key is still live, so retiring a key ends its tokens
+    // at once, cached or not. Signature, expiry and revocation are checked on every request by the
+    // caller. (The token is no secret: it travels in the clear, and signing needs the secret key.)
+    const hit = opened.get(accessKeyId);
+    if (hit !== undefined && hit.token === token && deps.keys.sealingKeyById(hit.kid)?.key === hit.sealingKey)
+      return hit;
     const result = openSessionToken(keys, accessKeyId, token);
     if (!result.ok) return undefined;
-    // The token opened under this access key id (associated data), so it needs no second compare.
-    const looked = { secretAccessKey: result.secretAccessKey, claims: result.claims };
-    opened.set(id, looked);
+    const looked: Looked = {
+      secretAccessKey: result.secretAccessKey,
+      claims: result.claims,
+      token,
+      kid: result.kid,
+      sealingKey: result.sealingKey,
+      issuedAt: new Date(result.claims.issuedAt).toISOString(),
+      expiresAt: new Date(result.claims.expiresAt).toISOString(),
+      arnFor: undefined,
+    };
+    opened.set(accessKeyId, looked);
     return looked;
   };
 
@@ -179,7 +204,8 @@ export function createAccessVerifier(deps: VerifierDeps): AccessVerifier {
       : { ...deps.sigv4, now: at, keyCache };
     const verified = verifySigV4(request, lookup, options);
     if (!verified.ok) return verified;
-    const { claims } = verified.credential;
+    const looked = verified.credential;
+    const { claims } = looked;
     if (at >= claims.expiresAt) return EXPIRED;
     const reason = deps.revocation.check({
       userId: claims.userId,
@@ -198,6 +224,11 @@ export function createAccessVerifier(deps: VerifierDeps): AccessVerifier {
     }
     // A newer version than the credential's: the policies it was issued under are gone.
     if (set.version > claims.permissionSetVersion) return CHANGED;
+    let arnFor = looked.arnFor;
+    if (arnFor === undefined || arnFor.setName !== set.name) {
+      arnFor = { setName: set.name, arn: principalArn(claims.accountId, set.name, claims.userName) };
+      looked.arnFor = arnFor;
+    }
     const principal: AccessPrincipal = {
       userId: claims.userId,
       userName: claims.userName,
@@ -206,9 +237,9 @@ export function createAccessVerifier(deps: VerifierDeps): AccessVerifier {
       permissionSetName: set.name,
       permissionSetVersion: claims.permissionSetVersion,
       sessionId: claims.sessionId,
-      arn: principalArn(claims.accountId, set.name, claims.userName),
-      issuedAt: new Date(claims.issuedAt).toISOString(),
-      expiresAt: new Date(claims.expiresAt).toISOString(),
+      arn: arnFor.arn,
+      issuedAt: looked.issuedAt,
+      expiresAt: looked.expiresAt,
       mfa: claims.mfa,
     };
     if (claims.sourceIdentity !== undefined) principal.sourceIdentity = claims.sourceIdentity;
@@ -272,7 +303,7 @@ export function decide(
   context['aws:username'] = claims.userName;
   context['aws:TokenIssueTime'] = principal.issuedAt;
   context['aws:MultiFactorAuthPresent'] = claims.mfa ? 'true' : 'false';
-  context['aws:CurrentTime'] = new Date(at).toISOString();
+  context['aws:CurrentTime'] = isoTime(at);
   context['aws:EpochTime'] = String(Math.floor(at / 1000));
   context['aws:RequestedRegion'] = region;
   if (input.sourceIp !== undefined) context['aws:SourceIp'] = input.sourceIp;
@@ -297,26 +328,13 @@ export function decide(
   return decision;
 }
 
-/** Two generations approximate an LRU without touching the map on every hit (as the signing-key cache). */
-function createOpenedCache(maxEntries = 20_000) {
-  const half = maxEntries / 2;
-  let young = new Map<string, Looked>();
-  let old = new Map<string, Looked>();
-  const set = (id: string, value: Looked): void => {
-    if (young.size >= half) {
-      old = young;
-      young = new Map();
-    }
-    young.set(id, value);
-  };
-  return {
-    get(id: string): Looked | undefined {
-      const hit = young.get(id);
-      if (hit !== undefined) return hit;
-      const aged = old.get(id);
-      if (aged !== undefined) set(id, aged);
-      return aged;
-    },
-    set,
-  };
+// Thousands of decisions share each millisecond: the last one's text is kept.
+let lastAt = Number.NaN;
+let lastIso = '';
+function isoTime(at: number): string {
+  if (at !== lastAt) {
+    lastIso = new Date(at).toISOString();
+    lastAt = at;
+  }
+  return lastIso;
 }

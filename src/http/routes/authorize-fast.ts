@@ -5,7 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Counter, Histogram } from 'prom-client';
-import { answerAuthorize } from '../../credentials/decision-api.ts';
+import {
+  type AuthorizeRequest,
+  answerAuthorize,
+  checkAuthorizeRequest,
+} from '../../credentials/decision-api.ts';
 import { GatehouseError, isGatehouseError } from '../../errors.ts';
 import type { Runtime } from '../../runtime.ts';
 import { hasScope, type Principal } from '../../tokens/scopes.ts';
@@ -53,10 +57,13 @@ export function authorizeFastRoute(runtime: Runtime): FastRoute {
     fn(seconds);
   };
 
+  /** The cached answer for a bearer token, if fresh: no promise for the common case. */
+  const cachedPrincipal = (bearer: string) => {
+    const hit = cache.get(bearer);
+    return hit && hit.until > Date.now() ? hit : undefined;
+  };
   const principalOf = async (bearer: string): Promise<Principal | undefined> => {
     const now = Date.now();
-    const hit = cache.get(bearer);
-    if (hit && hit.until > now) return hit.principal;
     const principal = await verify(bearer);
     if (cache.size > 1000) cache.clear();
     cache.set(bearer, { principal, until: now + TOKEN_CACHE_MS });
@@ -64,7 +71,13 @@ export function authorizeFastRoute(runtime: Runtime): FastRoute {
   };
 
   // Headers go out in one writeHead call with a flat list: cheaper than a setHeader per header.
-  const fixed = headers.flat();
+  const fixed = [
+    ...headers.flat(),
+    'Cache-Control',
+    'no-store',
+    'Content-Type',
+    'application/json; charset=utf-8',
+  ];
   const send = (
     res: ServerResponse,
     status: number,
@@ -73,17 +86,7 @@ export function authorizeFastRoute(runtime: Runtime): FastRoute {
     extra?: [string, string],
   ) => {
     const text = JSON.stringify(body);
-    const list = [
-      ...fixed,
-      'X-Request-Id',
-      requestId,
-      'Cache-Control',
-      'no-store',
-      'Content-Type',
-      'application/json; charset=utf-8',
-      'Content-Length',
-      String(Buffer.byteLength(text)),
-    ];
+    const list = fixed.concat('X-Request-Id', requestId, 'Content-Length', String(Buffer.byteLength(text)));
     if (extra) list.push(extra[0], extra[1]);
     res.writeHead(status, list);
     res.end(text);
@@ -110,7 +113,8 @@ export function authorizeFastRoute(runtime: Runtime): FastRoute {
   async function handle(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<number> {
     const header = req.headers.authorization;
     const bearer = header ? BEARER.exec(header)?.[1] : undefined;
-    const principal = bearer ? await principalOf(bearer) : undefined;
+    const cached = bearer ? cachedPrincipal(bearer) : undefined;
+    const principal = cached ? cached.principal : bearer ? await principalOf(bearer) : undefined;
     if (!principal) {
       req.resume();
       send(
@@ -163,6 +167,17 @@ export function authorizeFastRoute(runtime: Runtime): FastRoute {
     } catch {
       throw new GatehouseError('invalid', 'request.malformed_json', 'request body is not valid JSON');
     }
+    send(
+      res,
+      200,
+      answerAuthorize(runtime.access.verifier, checkAuthorizeRequest(json) ?? validate(json)),
+      requestId,
+    );
+    return 200;
+  }
+
+  /** The schema's verdict (checkAuthorizeRequest vouches only for the common well-formed bodies). */
+  function validate(json: unknown): AuthorizeRequest {
     const parsed = authorizeBody.safeParse(json);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => ({
@@ -179,8 +194,7 @@ export function authorizeFastRoute(runtime: Runtime): FastRoute {
         },
       );
     }
-    send(res, 200, answerAuthorize(runtime.access.verifier, parsed.data), requestId);
-    return 200;
+    return parsed.data;
   }
 
   return {
