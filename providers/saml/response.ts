@@ -43,7 +43,7 @@ const ASSERTION_LIFETIME_MS = 5 * 60_000;
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 
-function assertionElement(
+export function assertionElement(
   endpoints: IdpEndpoints,
   settings: SamlSettings,
   to: Addressee,
@@ -109,7 +109,7 @@ function assertionElement(
   );
 }
 
-function responseElement(
+export function responseElement(
   endpoints: IdpEndpoints,
   id: string,
   to: Addressee,

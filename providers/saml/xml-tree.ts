@@ -60,8 +60,8 @@ const qname = (prefix: string, name: string) => (prefix ? `${prefix}:${name}` : 
  * lone surrogates) become U+FFFD, in both renderings alike, so a stray control character in a
  * directory value cannot make a document that peers refuse to parse.
  */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: the characters XML cannot carry are what is replaced
 const NOT_XML_CHAR =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the characters XML cannot carry are what is replaced
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const clean = (text: string) => text.replace(NOT_XML_CHAR, '\uFFFD');
 
