@@ -192,11 +192,11 @@ async function encryptedResponse(
 }
 
 /** An error answer (NoPassive, RequestDenied, …) to a verified request: no assertion; outbound.ts signs it. */
-export function errorResponseXml(
+export function errorResponse(
   endpoints: IdpEndpoints,
   to: Addressee,
   status: { code: string; second?: string; message?: string },
   now = new Date(),
-): string {
-  return serialise(responseElement(endpoints, newMessageId(), to, status, undefined, now));
+): XmlElement {
+  return responseElement(endpoints, newMessageId(), to, status, undefined, now);
 }

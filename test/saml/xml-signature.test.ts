@@ -7,10 +7,13 @@ import { describe, expect, test } from 'vitest';
 import { ExclusiveCanonicalization } from 'xml-crypto';
 import { currentCredential, pemCertificate } from '../../providers/saml/certificates.ts';
 import { idpEndpoints } from '../../providers/saml/entities.ts';
+import { logoutRequest, logoutResponse } from '../../providers/saml/logout-messages.ts';
+import { signedMessage } from '../../providers/saml/outbound.ts';
 import {
   type Addressee,
   assertionElement,
   buildSamlResponse,
+  errorResponse,
   type Grant,
   responseElement,
   STATUS,
@@ -138,7 +141,7 @@ describe('exclusive canonicalisation matches xml-crypto', () => {
 describe('xmlsec1 verifies every signed form', () => {
   const dir = tempDir('gh-xmlsig-');
   writeFileSync(join(dir, 'idp.pem'), pemCertificate(credential.certificate));
-  const verify = (xml: string, signatureOf: 'Response' | 'Assertion') => {
+  const verify = (xml: string, signatureOf: string) => {
     writeFileSync(join(dir, 'message.xml'), xml);
     try {
       execFileSync(
@@ -153,6 +156,10 @@ describe('xmlsec1 verifies every signed form', () => {
           'urn:oasis:names:tc:SAML:2.0:protocol:Response',
           '--id-attr:ID',
           'urn:oasis:names:tc:SAML:2.0:assertion:Assertion',
+          '--id-attr:ID',
+          'urn:oasis:names:tc:SAML:2.0:protocol:LogoutRequest',
+          '--id-attr:ID',
+          'urn:oasis:names:tc:SAML:2.0:protocol:LogoutResponse',
           '--node-xpath',
           `//*[local-name()='${signatureOf}']/*[local-name()='Signature']`,
           join(dir, 'message.xml'),
@@ -197,4 +204,34 @@ describe('xmlsec1 verifies every signed form', () => {
       }
     }
   });
+
+  test.each(['rsa-sha256', 'rsa-sha512'] as const)(
+    'POST-binding and back-channel messages (LogoutRequest, LogoutResponse, error Response), %s',
+    (alg) => {
+      const s = settings({ signatureAlgorithm: alg });
+      const subject = { nameId: 'a&b <c>', format: 'urn:x', spEntityId: s.entityId, sessionIndex: '_s"\t' };
+      for (const [name, element] of [
+        [
+          'LogoutRequest',
+          logoutRequest(endpoints, 'https://sp.example.com/slo?a=1&b=2', subject, 'admin').element,
+        ],
+        ['LogoutResponse', logoutResponse(endpoints, 'https://sp.example.com/slo', '_r&<>')],
+        [
+          'Response',
+          errorResponse(endpoints, trickyTo, {
+            code: STATUS.responder,
+            second: STATUS.noPassive,
+            message: 'no & <passive>',
+          }),
+        ],
+      ] as const) {
+        const xml = signedMessage(keys, endpoints, s, element);
+        expect(xml).toMatch(
+          new RegExp(`^<samlp:${name} [^>]*><saml:Issuer>[^<]*</saml:Issuer><ds:Signature `),
+        );
+        expect(verify(xml, name)).toBe(true);
+        expect(verify(xml.replace('https://sp.example.com/', 'https://sq.example.com/'), name)).toBe(false);
+      }
+    },
+  );
 });
