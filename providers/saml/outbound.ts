@@ -4,15 +4,13 @@ import type { SamlSettings } from '../../src/apps/saml-settings.ts';
 import type { KeyRing } from '../../src/keys/keyring.ts';
 import { currentCredential } from './certificates.ts';
 import { type IdpEndpoints, SIGNATURE_ALGORITHMS } from './entities.ts';
-import { signEnveloped } from './xml-signature.ts';
+import { DIGESTS, signEnveloped } from './xml-signature.ts';
 import { serialise, type XmlElement } from './xml-tree.ts';
 
 /** A message on its way to an SP: a URL to redirect to, or a form to post. */
 export type Delivery =
   | { kind: 'redirect'; url: string }
   | { kind: 'post'; action: string; fields: Record<string, string> };
-
-const NODE_HASH = { 'rsa-sha256': 'sha256', 'rsa-sha512': 'sha512', 'rsa-sha1': 'sha1' } as const;
 
 /**
  * Signs and encodes a protocol message for an SP. Redirect: deflated, base64, with a detached
@@ -35,7 +33,7 @@ export function deliver(
     if (message.relayState) parts.push(`RelayState=${encodeURIComponent(message.relayState)}`);
     parts.push(`SigAlg=${encodeURIComponent(SIGNATURE_ALGORITHMS[alg])}`);
     const octets = parts.join('&');
-    const signature = sign(NODE_HASH[alg], Buffer.from(octets), credential.privateKey).toString('base64');
+    const signature = sign(DIGESTS[alg].node, Buffer.from(octets), credential.privateKey).toString('base64');
     const url = new URL(to.url);
     return {
       kind: 'redirect',

@@ -43,6 +43,7 @@ const ASSERTION_LIFETIME_MS = 5 * 60_000;
 const SAML = 'urn:oasis:names:tc:SAML:2.0:assertion';
 const SAMLP = 'urn:oasis:names:tc:SAML:2.0:protocol';
 
+/** The assertion for one sign-in, unsigned (exported for the canonicalisation tests). */
 export function assertionElement(
   endpoints: IdpEndpoints,
   settings: SamlSettings,
@@ -109,6 +110,7 @@ export function assertionElement(
   );
 }
 
+/** A Response around an assertion (a sign-in) or none (an error answer), unsigned. */
 export function responseElement(
   endpoints: IdpEndpoints,
   id: string,

@@ -8,8 +8,8 @@ const DSIG = 'http://www.w3.org/2000/09/xmldsig#';
 const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 
-/** Digest for each signature algorithm: the same strength (SHA-1 only where rsa-sha1 is allowed). */
-const DIGESTS = {
+/** Each signature algorithm's hash, and the digest its References use (SHA-1 only with rsa-sha1). */
+export const DIGESTS = {
   'rsa-sha256': { node: 'sha256', uri: 'http://www.w3.org/2001/04/xmlenc#sha256' },
   'rsa-sha512': { node: 'sha512', uri: 'http://www.w3.org/2001/04/xmlenc#sha512' },
   'rsa-sha1': { node: 'sha1', uri: 'http://www.w3.org/2000/09/xmldsig#sha1' },
