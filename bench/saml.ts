@@ -1,7 +1,7 @@
 // SAML response signing benchmark: `node bench/saml.ts`.
 // Signed SAML responses per second on one core (build the assertion, sign assertion and response
-// with RSA-2048 / SHA-256 through samlify, base64), next to Node's raw RSA-2048 signing rate in the
-// same run: two RSA signatures per response bound it. Also an encrypted-assertion variant, and the
+// with RSA-2048 / SHA-256, base64), next to Node's raw RSA-2048 signing rate in the same run: two
+// RSA signatures per response bound it. Also an encrypted-assertion variant (samlify), and the
 // time one xmllint-wasm schema validation of an AuthnRequest takes.
 
 import { generateKeyPairSync, sign } from 'node:crypto';

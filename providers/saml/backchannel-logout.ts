@@ -2,8 +2,8 @@ import { DOMParser } from '@xmldom/xmldom';
 import type { SamlSettings } from '../../src/apps/saml-settings.ts';
 import type { KeyRing } from '../../src/keys/keyring.ts';
 import type { IdpEndpoints } from './entities.ts';
-import { logoutRequestXml } from './logout-messages.ts';
-import { signEnveloped } from './outbound.ts';
+import { logoutRequest } from './logout-messages.ts';
+import { signedMessage } from './outbound.ts';
 import { STATUS } from './response.ts';
 import { MAX_XML_BYTES, screenXml } from './xml-screen.ts';
 
@@ -48,11 +48,11 @@ export async function sendBackchannelLogout(
   let requestId = '';
   try {
     const url = settings.backchannelLogoutUrl;
-    const message = logoutRequestXml(endpoints, url, { ...subject, spEntityId: settings.entityId }, 'admin');
+    const message = logoutRequest(endpoints, url, { ...subject, spEntityId: settings.entityId }, 'admin');
     requestId = message.id;
     const envelope =
       `<?xml version="1.0" encoding="UTF-8"?><soap11:Envelope xmlns:soap11="${SOAP11}"><soap11:Body>` +
-      `${signEnveloped(keys, endpoints, settings, message.xml)}</soap11:Body></soap11:Envelope>`;
+      `${signedMessage(keys, endpoints, settings, message.element)}</soap11:Body></soap11:Envelope>`;
     const response = await fetch(url, {
       method: 'POST',
       headers: {

@@ -19,9 +19,9 @@ import { accessDeniedPage, autoPostPage, samlErrorPage, signedOutPage } from '..
 import { acceptAuthnRequest, defaultAcs, type LoginRequest, verifySpMessage } from './authn-request.ts';
 import { decodePost, decodeRedirect, type Inbound } from './decode.ts';
 import { idpEndpoints, idpMetadata } from './entities.ts';
-import { logoutRequestXml, logoutResponseXml } from './logout-messages.ts';
+import { logoutRequest, logoutResponse } from './logout-messages.ts';
 import { type Delivery, deliver } from './outbound.ts';
-import { buildSamlResponse, errorResponseXml, STATUS } from './response.ts';
+import { buildSamlResponse, errorResponse, STATUS } from './response.ts';
 
 /** The portal session as the SAML front door needs it (src/http/portal-session.ts provides it). */
 export interface SamlSession {
@@ -210,7 +210,7 @@ export function samlRoutes(runtime: Runtime, options: SamlOptions): Router {
     request: LoginRequest,
     status: { code: string; second?: string; message?: string },
   ): Delivery => {
-    const xml = errorResponseXml(
+    const element = errorResponse(
       endpoints,
       { acsUrl: request.acsUrl, inResponseTo: request.requestId },
       status,
@@ -219,7 +219,7 @@ export function samlRoutes(runtime: Runtime, options: SamlOptions): Router {
       keys,
       endpoints,
       settings,
-      { param: 'SAMLResponse', xml, relayState: request.relayState },
+      { param: 'SAMLResponse', element, relayState: request.relayState },
       { url: request.acsUrl, binding: 'post' },
     );
   };
@@ -321,7 +321,7 @@ export function samlRoutes(runtime: Runtime, options: SamlOptions): Router {
       );
       const app = await findApplication(db, participant.application_id);
       if (!app?.saml?.slo) return continueLogout(ctx, logoutId);
-      const message = logoutRequestXml(endpoints, app.saml.slo.url, {
+      const message = logoutRequest(endpoints, app.saml.slo.url, {
         nameId: participant.name_id,
         format: participant.name_id_format,
         spEntityId: app.saml.entityId,
@@ -333,7 +333,7 @@ export function samlRoutes(runtime: Runtime, options: SamlOptions): Router {
           keys,
           endpoints,
           app.saml,
-          { param: 'SAMLRequest', xml: message.xml, relayState: logoutId },
+          { param: 'SAMLRequest', element: message.element, relayState: logoutId },
           app.saml.slo,
         ),
       );
@@ -348,14 +348,14 @@ export function samlRoutes(runtime: Runtime, options: SamlOptions): Router {
       ? await findApplication(db, flow.origin_application_id)
       : undefined;
     if (!origin?.saml?.slo || !flow.origin_request_id) return html(ctx, 200, signedOutPage());
-    const xml = logoutResponseXml(endpoints, origin.saml.slo.url, flow.origin_request_id);
+    const element = logoutResponse(endpoints, origin.saml.slo.url, flow.origin_request_id);
     send(
       ctx,
       deliver(
         keys,
         endpoints,
         origin.saml,
-        { param: 'SAMLResponse', xml, relayState: flow.origin_relay_state ?? undefined },
+        { param: 'SAMLResponse', element, relayState: flow.origin_relay_state ?? undefined },
         origin.saml.slo,
       ),
     );
@@ -404,14 +404,14 @@ export function samlRoutes(runtime: Runtime, options: SamlOptions): Router {
         return continueLogout(ctx, logoutId);
       }
       // No session of this SP here (ended already, or never signed in through it): answer at once.
-      const xml = logoutResponseXml(endpoints, app.saml.slo.url, peek.attrs['ID']!);
+      const element = logoutResponse(endpoints, app.saml.slo.url, peek.attrs['ID']!);
       return send(
         ctx,
         deliver(
           keys,
           endpoints,
           app.saml,
-          { param: 'SAMLResponse', xml, relayState: inbound.relayState },
+          { param: 'SAMLResponse', element, relayState: inbound.relayState },
           app.saml.slo,
         ),
       );
