@@ -17,6 +17,16 @@ interface Row {
  * not stored here: the `Client` model reads the clients that the admin API and apply manage.
  */
 export function adapterFactory(db: Queryable, clients: ClientLookup): new (model: string) => Adapter {
+  // The token endpoint reads its client on every request; a cached record keeps its metadata.
+  const metadata = new WeakMap<ClientRecord, AdapterPayload>();
+  const metadataOf = (client: ClientRecord): AdapterPayload => {
+    let found = metadata.get(client);
+    if (!found) {
+      found = clientMetadata(client);
+      metadata.set(client, found);
+    }
+    return found;
+  };
   return class PostgresAdapter implements Adapter {
     readonly model: string;
 
@@ -48,7 +58,7 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): new (model
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') {
         const client = await clients(id);
-        return client && clientMetadata(client);
+        return client && metadataOf(client);
       }
       return this.one('id = $2', id);
     }
