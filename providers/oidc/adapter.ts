@@ -1,4 +1,4 @@
-import type { Adapter, AdapterPayload } from 'oidc-provider';
+import Provider, { type Adapter, type AdapterPayload, errors } from 'oidc-provider';
 import type { ClientRecord } from '../../src/clients/clients.ts';
 import type { Queryable } from '../../src/store/db.ts';
 import { clientMetadata } from './client-metadata.ts';
@@ -10,6 +10,13 @@ interface Row {
   payload: AdapterPayload;
   consumed_at: Date | null;
 }
+
+/** Models whose rows carry the grant the provider reads next (code, refresh, device, access token). */
+const GRANT_HOLDERS = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'AccessToken']);
+
+/** The provider learns that a code or refresh token was used from `consumed`. */
+const payloadOf = (payload: AdapterPayload, consumedAt: Date | null): AdapterPayload =>
+  consumedAt ? { ...payload, consumed: Math.floor(consumedAt.getTime() / 1000) } : payload;
 
 /**
  * oidc-provider's storage interface over one table (`oidc_store`), the same SQL on PGlite and
@@ -27,6 +34,15 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): new (model
     }
     return found;
   };
+  // A token's grant, read in the same statement as the token: the provider asks for it right after
+  // (validateGrant). Kept per request (the provider's context) and used once, so it is never older
+  // than the token read; a write or deletion of the grant in between drops it.
+  const prefetched = new WeakMap<object, Map<string, AdapterPayload | undefined>>();
+  const forget = (grantId: string) => {
+    const ctx = Provider.ctx;
+    if (ctx) prefetched.get(ctx)?.delete(grantId);
+  };
+
   return class PostgresAdapter implements Adapter {
     readonly model: string;
 
@@ -36,6 +52,7 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): new (model
 
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.model === 'Client') throw new Error('clients are managed by the admin API, not the provider');
+      if (this.model === 'Grant') forget(id);
       await db.query(
         `insert into oidc_store (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
          values ($1, $2, $3, $4, $5, $6, $7, case when $8::int > 0 then now() + make_interval(secs => $8::int) end)
@@ -60,6 +77,16 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): new (model
         const client = await clients(id);
         return client && metadataOf(client);
       }
+      if (this.model === 'Grant') {
+        const ctx = Provider.ctx;
+        const early = ctx && prefetched.get(ctx);
+        if (early?.has(id)) {
+          const grant = early.get(id);
+          early.delete(id);
+          return grant;
+        }
+      }
+      if (GRANT_HOLDERS.has(this.model)) return this.withGrant(id);
       return this.one('id = $2', id);
     }
 
@@ -72,18 +99,49 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): new (model
     }
 
     async consume(id: string): Promise<void> {
-      await db.query('update oidc_store set consumed_at = now() where model = $1 and id = $2', [
-        this.model,
-        id,
-      ]);
+      // Only one request may use a code or refresh token: of two presenting it at the same time
+      // (both read it unused), the second finds it consumed here and is refused.
+      const { rowCount } = await db.query(
+        'update oidc_store set consumed_at = now() where model = $1 and id = $2 and consumed_at is null',
+        [this.model, id],
+      );
+      if (rowCount === 0) throw new errors.InvalidGrant(`${this.model} already used`);
     }
 
     async destroy(id: string): Promise<void> {
+      if (this.model === 'Grant') forget(id);
       await db.query('delete from oidc_store where model = $1 and id = $2', [this.model, id]);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      forget(grantId);
       await db.query('delete from oidc_store where grant_id = $1', [grantId]);
+    }
+
+    /** The token, and its grant for the provider's next read (one statement instead of two). */
+    private async withGrant(id: string): Promise<AdapterPayload | undefined> {
+      if (typeof id !== 'string' || id.length > 512) return undefined;
+      const { rows } = await db.query<Row & { grant_payload: AdapterPayload | null }>(
+        `select t.payload, t.consumed_at, g.payload as grant_payload
+         from oidc_store t
+         left join oidc_store g on g.model = 'Grant' and g.id = t.grant_id
+           and (g.expires_at is null or g.expires_at > now())
+         where t.model = $1 and t.id = $2 and (t.expires_at is null or t.expires_at > now())`,
+        [this.model, id],
+      );
+      const row = rows[0];
+      if (!row) return undefined;
+      const ctx = Provider.ctx;
+      const grantId = row.payload['grantId'];
+      if (ctx && typeof grantId === 'string') {
+        let early = prefetched.get(ctx);
+        if (!early) {
+          early = new Map();
+          prefetched.set(ctx, early);
+        }
+        early.set(grantId, row.grant_payload ?? undefined);
+      }
+      return payloadOf(row.payload, row.consumed_at);
     }
 
     private async one(where: string, value: string): Promise<AdapterPayload | undefined> {
@@ -94,11 +152,7 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): new (model
         [this.model, value],
       );
       const row = rows[0];
-      if (!row) return undefined;
-      // The provider learns that a code or refresh token was used from `consumed`.
-      return row.consumed_at
-        ? { ...row.payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) }
-        : row.payload;
+      return row && payloadOf(row.payload, row.consumed_at);
     }
   };
 }
