@@ -14,6 +14,22 @@ interface Row {
 /** Models whose rows carry the grant the provider reads next (code, refresh, device, access token). */
 const GRANT_HOLDERS = new Set(['AuthorizationCode', 'RefreshToken', 'DeviceCode', 'AccessToken']);
 
+/** Tokens a token response carries: written together, once the response is ready (see `flush`). */
+const DEFERRED = new Set(['AccessToken', 'RefreshToken']);
+
+/** oidc-provider's adapter class, and the bounds of a provider request (provider.ts calls them). */
+export interface StoreAdapter {
+  new (model: string): Adapter;
+  /** From now on the token writes of this request wait for `flush`. */
+  begin(ctx: object): void;
+  /** Writes what the request deferred, in one statement; the response waits for it. */
+  flush(ctx: object): Promise<void>;
+}
+
+const UPSERT_END = `on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
+  uid = excluded.uid, user_code = excluded.user_code, account_id = excluded.account_id,
+  expires_at = excluded.expires_at`;
+
 /** The provider learns that a code or refresh token was used from `consumed`. */
 const payloadOf = (payload: AdapterPayload, consumedAt: Date | null): AdapterPayload =>
   consumedAt ? { ...payload, consumed: Math.floor(consumedAt.getTime() / 1000) } : payload;
@@ -23,7 +39,7 @@ const payloadOf = (payload: AdapterPayload, consumedAt: Date | null): AdapterPay
  * PostgreSQL. Expired rows are never returned (the clean-up timer deletes them later). Clients are
  * not stored here: the `Client` model reads the clients that the admin API and apply manage.
  */
-export function adapterFactory(db: Queryable, clients: ClientLookup): new (model: string) => Adapter {
+export function adapterFactory(db: Queryable, clients: ClientLookup): StoreAdapter {
   // The token endpoint reads its client on every request; a cached record keeps its metadata.
   const metadata = new WeakMap<ClientRecord, AdapterPayload>();
   const metadataOf = (client: ClientRecord): AdapterPayload => {
@@ -43,6 +59,35 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): new (model
     if (ctx) prefetched.get(ctx)?.delete(grantId);
   };
 
+  // The access and refresh tokens a request issues (a refresh: both; a code exchange: both) are
+  // written in one statement rather than one each: they wait, per request, until the provider has
+  // built the response (flush, before it is sent: a client never holds a token that is not stored)
+  // or until the request's next read or write of the store (which then sees them).
+  const queues = new WeakMap<object, Map<string, unknown[]>>();
+  const writing = new WeakMap<object, Promise<void>>();
+  const write = async (rows: unknown[][]): Promise<void> => {
+    const values = rows.map((_, i) => {
+      const p = (n: number) => `$${i * 8 + n}`;
+      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, case when ${p(8)}::int > 0 then now() + make_interval(secs => ${p(8)}::int) end)`;
+    });
+    await db.query(
+      `insert into oidc_store (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
+       values ${values.join(', ')} ${UPSERT_END}`,
+      rows.flat(),
+    );
+  };
+  /** Writes what the current request deferred so far (before it reads or writes anything else). */
+  const drain = async (ctx: object | undefined = Provider.ctx): Promise<void> => {
+    if (!ctx) return;
+    const queue = queues.get(ctx);
+    if (queue?.size) {
+      const rows = [...queue.values()];
+      queue.clear();
+      writing.set(ctx, write(rows));
+    }
+    await writing.get(ctx);
+  };
+
   return class PostgresAdapter implements Adapter {
     readonly model: string;
 
@@ -50,26 +95,37 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): new (model
       this.model = model;
     }
 
+    static begin(ctx: object): void {
+      queues.set(ctx, new Map());
+    }
+
+    static async flush(ctx: object): Promise<void> {
+      await drain(ctx);
+      // Anything written after the response was built is written at once.
+      queues.delete(ctx);
+    }
+
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       if (this.model === 'Client') throw new Error('clients are managed by the admin API, not the provider');
       if (this.model === 'Grant') forget(id);
-      await db.query(
-        `insert into oidc_store (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
-         values ($1, $2, $3, $4, $5, $6, $7, case when $8::int > 0 then now() + make_interval(secs => $8::int) end)
-         on conflict (model, id) do update set payload = excluded.payload, grant_id = excluded.grant_id,
-           uid = excluded.uid, user_code = excluded.user_code, account_id = excluded.account_id,
-           expires_at = excluded.expires_at`,
-        [
-          this.model,
-          id,
-          payload,
-          payload.grantId ?? null,
-          payload.uid ?? null,
-          payload.userCode ?? null,
-          payload.accountId ?? null,
-          Math.ceil(expiresIn ?? 0),
-        ],
-      );
+      const row = [
+        this.model,
+        id,
+        payload,
+        payload.grantId ?? null,
+        payload.uid ?? null,
+        payload.userCode ?? null,
+        payload.accountId ?? null,
+        Math.ceil(expiresIn ?? 0),
+      ];
+      const ctx = Provider.ctx;
+      const queue = ctx && DEFERRED.has(this.model) ? queues.get(ctx) : undefined;
+      if (queue) {
+        queue.set(`${this.model} ${id}`, row);
+        return;
+      }
+      await drain(ctx);
+      await write([row]);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -77,6 +133,7 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): new (model
         const client = await clients(id);
         return client && metadataOf(client);
       }
+      await drain();
       if (this.model === 'Grant') {
         const ctx = Provider.ctx;
         const early = ctx && prefetched.get(ctx);
@@ -90,17 +147,20 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): new (model
       return this.one('id = $2', id);
     }
 
-    findByUid(uid: string): Promise<AdapterPayload | undefined> {
+    async findByUid(uid: string): Promise<AdapterPayload | undefined> {
+      await drain();
       return this.one('uid = $2', uid);
     }
 
-    findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+    async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
+      await drain();
       return this.one('user_code = $2', userCode);
     }
 
     async consume(id: string): Promise<void> {
       // Only one request may use a code or refresh token: of two presenting it at the same time
       // (both read it unused), the second finds it consumed here and is refused.
+      await drain();
       const { rowCount } = await db.query(
         'update oidc_store set consumed_at = now() where model = $1 and id = $2 and consumed_at is null',
         [this.model, id],
@@ -109,11 +169,13 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): new (model
     }
 
     async destroy(id: string): Promise<void> {
+      await drain();
       if (this.model === 'Grant') forget(id);
       await db.query('delete from oidc_store where model = $1 and id = $2', [this.model, id]);
     }
 
     async revokeByGrantId(grantId: string): Promise<void> {
+      await drain();
       forget(grantId);
       await db.query('delete from oidc_store where grant_id = $1', [grantId]);
     }

@@ -14,7 +14,7 @@ export function derToJose(der: Uint8Array, size: number): Buffer {
     if (der[offset] !== 0x02) throw new Error('bad DER signature');
     const length = der[offset + 1]!;
     let start = offset + 2;
-    let end = start + length;
+    const end = start + length;
     if (end > der.length) throw new Error('bad DER signature');
     // A leading zero only keeps a high bit from reading as a sign.
     while (end - start > size && der[start] === 0) start++;

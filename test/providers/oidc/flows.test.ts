@@ -182,6 +182,20 @@ describe.each(backends)('OpenID provider flows with openid-client on $name', (ba
     expect(audit.rows[0]?.details.route).toBe('token');
   });
 
+  test('a refresh token presented by several requests at once is exchanged once', async () => {
+    const config = await configFor('wiki');
+    const { tokens } = await codeFlow(config);
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () => oauth.refreshTokenGrant(config, tokens.refresh_token!)),
+    );
+    const exchanged = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(exchanged).toHaveLength(1);
+    // The others are refused: those that read it after the winner consumed it as a reuse (which
+    // also revokes the grant), those that read it unused before by the atomic consume.
+    for (const r of results)
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ error: 'invalid_grant' });
+  });
+
   test('prompt=login and an exceeded max_age send a signed-in browser back to the sign-in page', async () => {
     const config = await configFor('console');
     for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
