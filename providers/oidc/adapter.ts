@@ -30,6 +30,24 @@ const UPSERT_END = `on conflict (model, id) do update set payload = excluded.pay
   uid = excluded.uid, user_code = excluded.user_code, account_id = excluded.account_id,
   expires_at = excluded.expires_at`;
 
+/** What a request deferred: codes or refresh tokens it consumes, tokens it issues (by model and id). */
+interface Pending {
+  consumes: [string, string][];
+  rows: Map<string, unknown[]>;
+}
+
+/** One row's placeholders from `$at+1`; in a VALUES list outside an INSERT the types are spelled out. */
+function tuple(at: number, text: string, json: string): string {
+  const p = (n: number, type = text) => `$${at + n}${type}`;
+  const ttl = `$${at + 8}::int`;
+  return `(${p(1)}, ${p(2)}, ${p(3, json)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, ${
+    text ? ttl : `case when ${ttl} > 0 then now() + make_interval(secs => ${ttl}) end`
+  })`;
+}
+
+const alreadyUsed = (consumes: [string, string][]) =>
+  new errors.InvalidGrant(`${consumes.map(([model]) => model).join(', ')} already used`);
+
 /** The provider learns that a code or refresh token was used from `consumed`. */
 const payloadOf = (payload: AdapterPayload, consumedAt: Date | null): AdapterPayload =>
   consumedAt ? { ...payload, consumed: Math.floor(consumedAt.getTime() / 1000) } : payload;
@@ -59,31 +77,52 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): StoreAdapt
     if (ctx) prefetched.get(ctx)?.delete(grantId);
   };
 
-  // The access and refresh tokens a request issues (a refresh: both; a code exchange: both) are
-  // written in one statement rather than one each: they wait, per request, until the provider has
-  // built the response (flush, before it is sent: a client never holds a token that is not stored)
-  // or until the request's next read or write of the store (which then sees them).
-  const queues = new WeakMap<object, Map<string, unknown[]>>();
+  // A token response's writes — the code or refresh token it consumes, the access and refresh
+  // tokens it issues — go to the store in one statement rather than one each. They wait, per
+  // request, until the provider has built the response (flush, before it is sent: a client never
+  // holds a token that is not stored) or until the request's next read or write of the store
+  // (which then sees them). The statement is atomic: the new tokens are stored only if the consumed
+  // one was still unused, so of two requests presenting it at once only one gets tokens.
+  const queues = new WeakMap<object, Pending>();
   const writing = new WeakMap<object, Promise<void>>();
-  const write = async (rows: unknown[][]): Promise<void> => {
-    const values = rows.map((_, i) => {
-      const p = (n: number) => `$${i * 8 + n}`;
-      return `(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)}, ${p(7)}, case when ${p(8)}::int > 0 then now() + make_interval(secs => ${p(8)}::int) end)`;
-    });
-    await db.query(
-      `insert into oidc_store (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
-       values ${values.join(', ')} ${UPSERT_END}`,
-      rows.flat(),
+  const write = async (consumes: [string, string][], rows: unknown[][]): Promise<void> => {
+    if (consumes.length === 0) {
+      const values = rows.map((_, i) => tuple(i * 8, '', ''));
+      await db.query(
+        `insert into oidc_store (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
+         values ${values.join(', ')} ${UPSERT_END}`,
+        rows.flat(),
+      );
+      return;
+    }
+    const used = consumes.map((_, i) => `(model = $${i * 2 + 1} and id = $${i * 2 + 2})`);
+    const consumeSql = `update oidc_store set consumed_at = now() where consumed_at is null and (${used.join(' or ')})`;
+    if (rows.length === 0) {
+      const { rowCount } = await db.query(consumeSql, consumes.flat());
+      if (rowCount !== consumes.length) throw alreadyUsed(consumes);
+      return;
+    }
+    const offset = consumes.length * 2;
+    const values = rows.map((_, i) => tuple(offset + i * 8, '::text', '::jsonb'));
+    const { rowCount } = await db.query(
+      `with consumed as (${consumeSql} returning 1)
+       insert into oidc_store (model, id, payload, grant_id, uid, user_code, account_id, expires_at)
+       select model, id, payload, grant_id, uid, user_code, account_id,
+         case when ttl > 0 then now() + make_interval(secs => ttl) end
+       from (values ${values.join(', ')}) as v (model, id, payload, grant_id, uid, user_code, account_id, ttl)
+       where (select count(*) from consumed) = ${consumes.length}
+       ${UPSERT_END}`,
+      [...consumes.flat(), ...rows.flat()],
     );
+    if (rowCount === 0) throw alreadyUsed(consumes);
   };
   /** Writes what the current request deferred so far (before it reads or writes anything else). */
   const drain = async (ctx: object | undefined = Provider.ctx): Promise<void> => {
     if (!ctx) return;
     const queue = queues.get(ctx);
-    if (queue?.size) {
-      const rows = [...queue.values()];
-      queue.clear();
-      writing.set(ctx, write(rows));
+    if (queue && (queue.rows.size || queue.consumes.length)) {
+      queues.set(ctx, { consumes: [], rows: new Map() });
+      writing.set(ctx, write(queue.consumes, [...queue.rows.values()]));
     }
     await writing.get(ctx);
   };
@@ -96,7 +135,7 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): StoreAdapt
     }
 
     static begin(ctx: object): void {
-      queues.set(ctx, new Map());
+      queues.set(ctx, { consumes: [], rows: new Map() });
     }
 
     static async flush(ctx: object): Promise<void> {
@@ -121,11 +160,11 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): StoreAdapt
       const ctx = Provider.ctx;
       const queue = ctx && DEFERRED.has(this.model) ? queues.get(ctx) : undefined;
       if (queue) {
-        queue.set(`${this.model} ${id}`, row);
+        queue.rows.set(`${this.model} ${id}`, row);
         return;
       }
       await drain(ctx);
-      await write([row]);
+      await write([], [row]);
     }
 
     async find(id: string): Promise<AdapterPayload | undefined> {
@@ -159,13 +198,19 @@ export function adapterFactory(db: Queryable, clients: ClientLookup): StoreAdapt
 
     async consume(id: string): Promise<void> {
       // Only one request may use a code or refresh token: of two presenting it at the same time
-      // (both read it unused), the second finds it consumed here and is refused.
-      await drain();
+      // (both read it unused), the second finds it consumed and is refused. In a provider request
+      // this happens with the request's other writes (see `write`).
+      const ctx = Provider.ctx;
+      const queue = ctx && queues.get(ctx);
+      if (queue) {
+        queue.consumes.push([this.model, id]);
+        return;
+      }
       const { rowCount } = await db.query(
         'update oidc_store set consumed_at = now() where model = $1 and id = $2 and consumed_at is null',
         [this.model, id],
       );
-      if (rowCount === 0) throw new errors.InvalidGrant(`${this.model} already used`);
+      if (rowCount === 0) throw alreadyUsed([[this.model, id]]);
     }
 
     async destroy(id: string): Promise<void> {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'koa';
-import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { secretMatches } from '../../src/clients/clients.ts';
 import { recordGrantRevoked } from '../../src/clients/consent.ts';
 import { deleteExpiredArtefacts, grantEnded } from '../../src/clients/grants.ts';
@@ -70,25 +70,36 @@ export function createOidcProvider(runtime: Runtime): OidcProvider {
     // ends the portal session too, before the response leaves (its cookie is cleared in it).
     provider.use(async (ctx, next) => {
       store.begin(ctx);
-      let stored = true;
+      let refused: { status: number; body: object } | undefined;
       try {
         await next();
       } finally {
         await Promise.all([
           store.flush(ctx).catch((error: unknown) => {
-            stored = false;
+            // Another request used the same code or refresh token first: its tokens are not stored.
+            if (error instanceof errors.InvalidGrant) {
+              refused = {
+                status: 400,
+                body: { error: error.error, error_description: error.error_description },
+              };
+              return;
+            }
             runtime.log.error(
-              { err: error, reqId: ctx.res.getHeader('x-request-id') },
+              { err: (error as Error).message, reqId: ctx.res.getHeader('x-request-id') },
               'oidc: tokens not stored',
             );
+            refused = {
+              status: 500,
+              body: { error: 'server_error', error_description: 'oops! something went wrong' },
+            };
           }),
           ...(pending.get(ctx.req) ?? []),
         ]);
       }
-      if (!stored) {
-        // Tokens that are not stored would not work: the client gets the provider's server_error.
-        ctx.status = 500;
-        ctx.body = { error: 'server_error', error_description: 'oops! something went wrong' };
+      if (refused) {
+        // Tokens that are not stored would not work: the client gets the provider's error instead.
+        ctx.status = refused.status;
+        ctx.body = refused.body;
         return;
       }
       const app = appContexts.get(ctx.req);
