@@ -1,7 +1,10 @@
 // OpenID provider throughput: client-credentials grants/s and refresh grants/s (ES256 and RS256),
 // and full authorization code + PKCE round trips/s for a signed-in browser (the password hash is
 // paid once, at sign-in, and excluded). Compared with Keycloak's sizing guide: 120 client
-// credential grants/s and 120 refreshes/s per vCPU. Run: node bench/oidc.ts [--backend pglite|postgres]
+// credential grants/s and 120 refreshes/s per vCPU.
+// Run: node bench/oidc.ts [--backend pglite|postgres] [--only client-credentials|refresh|code]
+//   [--alg ES256|RS256]
+//   [--server-node-options '--cpu-prof --cpu-prof-dir=DIR'] (Node flags of the server process only)
 
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -38,7 +41,12 @@ async function measured(work: () => Promise<{ count: number; seconds: number }>)
 const CONNECTIONS = 32;
 const PASSWORD = 'bench horse battery staple';
 const argv = process.argv.slice(2);
-const only = argv.includes('--backend') ? argv[argv.indexOf('--backend') + 1] : undefined;
+const option = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const only = option('--backend');
+const measure = option('--only');
+const serverNodeOptions = option('--server-node-options');
+const onlyAlg = option('--alg');
+const wanted = (name: string) => measure === undefined || measure === name;
 
 console.log(`# OpenID provider\nmachine: ${machine()}\n`);
 
@@ -75,6 +83,7 @@ async function run(databaseUrl: string | undefined): Promise<Record<string, stri
     GATEHOUSE_LOG_LEVEL: 'warn',
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   };
+  const serverEnv = serverNodeOptions ? { ...env, NODE_OPTIONS: serverNodeOptions } : env;
   // Clients and a user through `gatehouse apply`, before the server holds the database.
   const secret = randomBytes(32).toString('base64url');
   const dir = tempDir();
@@ -97,7 +106,7 @@ clients:
     { env: { ...process.env, ...env }, encoding: 'utf8' },
   );
   if (applied.status !== 0) throw new Error(`apply failed: ${applied.stderr}`);
-  const server = await startGatehouse(env, port);
+  const server = await startGatehouse(serverEnv, port);
   serverPid = server.child.pid!;
   try {
     const { jar } = await signIn({ baseUrl: url, userName: 'bench', password: PASSWORD });
@@ -106,12 +115,16 @@ clients:
       ['ES256', 'es'],
       ['RS256', 'rs'],
     ] as const) {
-      out[`client-credentials grants/s, ${alg} JWT`] = show(
-        await clientCredentials(url, `bot-${suffix}`, secret),
-      );
-      out[`refresh grants/s, ${alg} ID token`] = show(await refreshes(url, jar, `app-${suffix}`));
+      if (onlyAlg && onlyAlg !== alg) continue;
+      if (wanted('client-credentials'))
+        out[`client-credentials grants/s, ${alg} JWT`] = show(
+          await clientCredentials(url, `bot-${suffix}`, secret),
+        );
+      if (wanted('refresh'))
+        out[`refresh grants/s, ${alg} ID token`] = show(await refreshes(url, jar, `app-${suffix}`));
     }
-    out['code + PKCE round trips/s (signed in, ES256)'] = show(await codeRoundTrips(url, jar, 'app-es'));
+    if (wanted('code'))
+      out['code + PKCE round trips/s (signed in, ES256)'] = show(await codeRoundTrips(url, jar, 'app-es'));
     return out;
   } finally {
     await server.stop();

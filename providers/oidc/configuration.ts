@@ -176,6 +176,8 @@ export function providerConfiguration(
           accountId: ctx.oidc.account!.accountId,
         });
       const requested = [...ctx.oidc.requestParamScopes];
+      const held = (g: Grant) => JSON.stringify([g.openid, g.resources, g.rejected]);
+      const before = existing && held(existing);
       await extendGrant(runtime, deps.appContext(ctx), grant, {
         oidcScopes: [...ctx.oidc.requestParamOIDCScopes],
         claims: [],
@@ -183,7 +185,8 @@ export function providerConfiguration(
           Object.keys(ctx.oidc.resourceServers ?? {}).map((r) => [r, requested]),
         ),
       });
-      await grant.save();
+      // A stored grant that already holds all of it is not written again (each sign-in would).
+      if (held(grant) !== before) await grant.save();
       return grant;
     },
     extraTokenClaims: async (ctx, token) => ({

@@ -1,5 +1,6 @@
 import { type KeyObject, sign } from 'node:crypto';
 import { ExternalSigningKey } from 'oidc-provider';
+import { derToJose } from '../../src/keys/ecdsa.ts';
 import type { KeyRing, SigningAlg, SigningKey } from '../../src/keys/keyring.ts';
 
 /**
@@ -32,7 +33,8 @@ class KeyRingKey extends ExternalSigningKey {
 
   override sign(data: Uint8Array): Uint8Array {
     const { alg, privateKey } = this.#key;
-    if (alg === 'ES256') return sign('sha256', data, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+    // The bare KeyObject, not `{ key, dsaEncoding }`: see derToJose.
+    if (alg === 'ES256') return derToJose(sign('sha256', data, privateKey), 32);
     if (alg === 'RS256') return sign('sha256', data, privateKey);
     return sign(null, data, privateKey);
   }

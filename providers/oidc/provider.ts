@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context } from 'koa';
-import Provider, { type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { deleteExpiredClients, secretMatches } from '../../src/clients/clients.ts';
 import { recordGrantRevoked } from '../../src/clients/consent.ts';
 import { deleteExpiredArtefacts, grantEnded } from '../../src/clients/grants.ts';
 import type { Runtime } from '../../src/runtime.ts';
+import type { StoreAdapter } from './adapter.ts';
 import { clientCache } from './client-cache.ts';
 import { type ConfigurationDeps, issuerOf, providerConfiguration } from './configuration.ts';
 import { keysFingerprint, providerJwks } from './keys.ts';
@@ -47,10 +48,9 @@ export function createOidcProvider(runtime: Runtime): OidcProvider {
   };
 
   const build = (): Provider => {
-    const provider = new Provider(
-      issuerOf(runtime.config.url),
-      providerConfiguration(deps, providerJwks(runtime.keys)),
-    );
+    const configuration = providerConfiguration(deps, providerJwks(runtime.keys));
+    const store = configuration.adapter as StoreAdapter;
+    const provider = new Provider(issuerOf(runtime.config.url), configuration);
     provider.proxy = runtime.config.http.trustProxy;
     // Client secrets are stored as SHA-256 hashes: compare the hash of what was presented.
     (
@@ -65,13 +65,42 @@ export function createOidcProvider(runtime: Runtime): OidcProvider {
       ),
     );
     provider.on('end_session.success', (ctx: KoaContextWithOIDC) => logouts.add(ctx.req));
-    // Signing out through the provider (RP-initiated logout) ends the portal session too, before
-    // the response leaves (so its cookie is cleared in the same response).
+    // The tokens a response carries are stored before it leaves (adapter.ts defers their writes),
+    // as are the writes of provider events. Signing out through the provider (RP-initiated logout)
+    // ends the portal session too, before the response leaves (its cookie is cleared in it).
     provider.use(async (ctx, next) => {
+      store.begin(ctx);
+      let refused: { status: number; body: object } | undefined;
       try {
         await next();
       } finally {
-        await Promise.all(pending.get(ctx.req) ?? []);
+        await Promise.all([
+          store.flush(ctx).catch((error: unknown) => {
+            // Another request used the same code or refresh token first: its tokens are not stored.
+            if (error instanceof errors.InvalidGrant) {
+              refused = {
+                status: 400,
+                body: { error: error.error, error_description: error.error_description },
+              };
+              return;
+            }
+            runtime.log.error(
+              { err: (error as Error).message, reqId: ctx.res.getHeader('x-request-id') },
+              'oidc: tokens not stored',
+            );
+            refused = {
+              status: 500,
+              body: { error: 'server_error', error_description: 'oops! something went wrong' },
+            };
+          }),
+          ...(pending.get(ctx.req) ?? []),
+        ]);
+      }
+      if (refused) {
+        // Tokens that are not stored would not work: the client gets the provider's error instead.
+        ctx.status = refused.status;
+        ctx.body = refused.body;
+        return;
       }
       const app = appContexts.get(ctx.req);
       if (app && logouts.has(ctx.req)) await endSession(runtime, app);

@@ -8,9 +8,17 @@ import type { Context } from 'koa';
  */
 export function withoutFormAction(ctx: Context): string {
   const csp = String(ctx.res.getHeader('Content-Security-Policy') ?? "default-src 'none'");
-  return csp
-    .split(';')
-    .map((d) => d.trim())
-    .filter((d) => d && !d.startsWith('form-action'))
-    .join('; ');
+  let relaxed = relaxedPolicies.get(csp);
+  if (relaxed === undefined) {
+    relaxed = csp
+      .split(';')
+      .map((d) => d.trim())
+      .filter((d) => d && !d.startsWith('form-action'))
+      .join('; ');
+    // Policies are fixed strings (a handful): every /oidc request would otherwise split one.
+    if (relaxedPolicies.size < 16) relaxedPolicies.set(csp, relaxed);
+  }
+  return relaxed;
 }
+
+const relaxedPolicies = new Map<string, string>();

@@ -75,7 +75,9 @@ describe.skipIf(!present)('AWS CLI v2 (/usr/bin/aws)', () => {
       ]),
     );
     expect(client.clientId).toMatch(/^aws-/);
-    const auth = ['--client-id', client.clientId, '--client-secret', client.clientSecret];
+    // `--name=value`: a random secret or device code may begin with '-', which the CLI would take
+    // for an option of its own.
+    const auth = ['--client-id', client.clientId, `--client-secret=${client.clientSecret}`];
     const device = json(
       await aws([
         'sso-oidc',
@@ -93,8 +95,7 @@ describe.skipIf(!present)('AWS CLI v2 (/usr/bin/aws)', () => {
         ...auth,
         '--grant-type',
         'urn:ietf:params:oauth:grant-type:device_code',
-        '--device-code',
-        device.deviceCode,
+        `--device-code=${device.deviceCode}`,
         ...oidc,
       ]);
     const pending = await createToken();

@@ -182,6 +182,41 @@ describe.each(backends)('OpenID provider flows with openid-client on $name', (ba
     expect(audit.rows[0]?.details.route).toBe('token');
   });
 
+  test('a refresh token presented by several requests at once is exchanged once', async () => {
+    const config = await configFor('wiki');
+    const { tokens } = await codeFlow(config);
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, () => oauth.refreshTokenGrant(config, tokens.refresh_token!)),
+    );
+    const exchanged = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    expect(exchanged).toHaveLength(1);
+    // The others are refused: those that read it after the winner consumed it as a reuse (which
+    // also revokes the grant), those that read it unused before by the atomic consume.
+    for (const r of results)
+      if (r.status === 'rejected') expect(r.reason).toMatchObject({ error: 'invalid_grant' });
+  });
+
+  test('tokens that could not be stored are not handed out: server_error, and the refresh token still works', async () => {
+    const config = await configFor('wiki');
+    const { tokens } = await codeFlow(config);
+    const db = server.runtime.db;
+    const query = db.query;
+    // The refresh's one write (consume the old token, store the new ones) fails.
+    db.query = ((sql: string, params?: readonly unknown[]) =>
+      sql.includes('with consumed')
+        ? Promise.reject(new Error('disk full'))
+        : query.call(db, sql, params)) as typeof db.query;
+    try {
+      const refused = await oauth.refreshTokenGrant(config, tokens.refresh_token!).catch((e: Error) => e);
+      const response = (refused as Error & { cause?: Response }).cause;
+      expect(response?.status).toBe(500);
+      expect(await response?.json()).toMatchObject({ error: 'server_error' });
+    } finally {
+      db.query = query;
+    }
+    expect((await oauth.refreshTokenGrant(config, tokens.refresh_token!)).access_token).toBeTruthy();
+  });
+
   test('prompt=login and an exceeded max_age send a signed-in browser back to the sign-in page', async () => {
     const config = await configFor('console');
     for (const extra of [{ prompt: 'login' }, { max_age: '0' }] as Record<string, string>[]) {
