@@ -113,7 +113,7 @@ describe.skipIf(!present)('AWS CLI v2 (/usr/bin/aws)', () => {
     const token = json(answer);
     expect(token.tokenType).toBe('Bearer');
 
-    const sso = ['--endpoint-url', `${server.url}/aws/sso`, '--access-token', token.accessToken];
+    const sso = ['--endpoint-url', `${server.url}/aws/sso`, `--access-token=${token.accessToken}`];
     expect(json(await aws(['sso', 'list-accounts', ...sso])).accountList).toEqual([
       { accountId: '111122223333', accountName: 'production', emailAddress: 'aws-prod@example.com' },
     ]);
@@ -161,7 +161,10 @@ describe.skipIf(!present)('AWS CLI v2 (/usr/bin/aws)', () => {
     expect(caller).toMatchObject({ Account: '111122223333', Arn: ARN });
     const tampered = await aws(['sts', 'get-caller-identity', '--endpoint-url', `${server.url}/aws/sts`], {
       AWS_ACCESS_KEY_ID: roleCredentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: `x${roleCredentials.secretAccessKey.slice(1)}`,
+      // One character changed (a random secret may already start with the one put in).
+      AWS_SECRET_ACCESS_KEY: roleCredentials.secretAccessKey.replace(/^./, (c: string) =>
+        c === 'x' ? 'y' : 'x',
+      ),
       AWS_SESSION_TOKEN: roleCredentials.sessionToken,
     });
     expect(tampered.stderr).toContain('SignatureDoesNotMatch');
