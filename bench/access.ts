@@ -5,7 +5,6 @@
 // (c) credentials issued per second (PGlite, each issue audited). Run: node bench/access.ts
 
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import autocannon from 'autocannon';
@@ -13,7 +12,6 @@ import { createAccount } from '../src/access/accounts.ts';
 import { createAssignment } from '../src/access/assignments.ts';
 import { createPermissionSet } from '../src/access/permission-sets.ts';
 import { loadConfig } from '../src/config/load.ts';
-import { createDerivedKeys, mintCredentials } from '../src/credentials/session-token.ts';
 import {
   createSigningKeyCache,
   type SigV4Request,
@@ -23,11 +21,10 @@ import {
 import { createAccessVerifier } from '../src/credentials/verifier.ts';
 import { createUser } from '../src/directory/users.ts';
 import { createLogger } from '../src/log.ts';
-import { compilePolicySet } from '../src/policy/index.ts';
 import { createRevocationState } from '../src/revocation/state.ts';
 import { startRuntime } from '../src/runtime.ts';
 import { createToken } from '../src/tokens/tokens.ts';
-import { freePort, machine, startGatehouse, table, tempDir } from './support.ts';
+import { benchCredential, freePort, machine, startGatehouse, table, tempDir } from './support.ts';
 
 console.log(`# access: credential verification, decision API, issuing\nmachine: ${machine()}\n`);
 
@@ -73,35 +70,11 @@ function s3Request(credentials: {
 
 // ---- (a) in process ---------------------------------------------------------------------------
 function inProcess() {
-  const sealing = { kid: 'seal-bench', key: randomBytes(32) };
-  const keys = {
-    sealingKey: () => sealing,
-    sealingKeyById: (kid: string) => (kid === sealing.kid ? sealing : undefined),
-  };
-  const now = Date.now();
-  const minted = mintCredentials(createDerivedKeys(keys), {
-    userId: '00000000-0000-4000-8000-000000000001',
-    userName: 'alice',
-    accountId: '111122223333',
-    permissionSetId: '00000000-0000-4000-8000-000000000002',
-    permissionSetVersion: 1,
-    sessionId: '00000000-0000-4000-8000-000000000003',
-    issuedAt: now,
-    expiresAt: now + 3600_000,
-    mfa: true,
-    tags: { team: 'blue', costCenter: '4711' },
-  });
+  const { keys, minted, entry, now } = benchCredential(POLICY, { team: 'blue', costCenter: '4711' });
   // The real revocation set with a few thousand entries, as a busy node would hold.
   const revocation = createRevocationState({ staleAfter: 60_000, window: 13 * 3_600_000 });
   for (let i = 0; i < 5000; i++) revocation.apply({ kind: 'user', userId: `user-${i}`, notBefore: now });
   revocation.reconciled();
-  const entry = {
-    id: '00000000-0000-4000-8000-000000000002',
-    name: 'Developer',
-    version: 1,
-    sessionDuration: 'PT1H',
-    policies: compilePolicySet({ identity: [{ name: 'Developer', policy: POLICY }] }),
-  };
   const verifier = createAccessVerifier({ keys, revocation, permissionSets: { get: () => entry } });
   const keyCache = createSigningKeyCache();
   const request = s3Request({

@@ -6,18 +6,16 @@
 
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { createDerivedKeys, mintCredentials } from '../src/credentials/session-token.ts';
 import { type SigV4Request, signSigV4 } from '../src/credentials/sigv4.ts';
 import { createAccessVerifier } from '../src/credentials/verifier.ts';
 import { createLogger } from '../src/log.ts';
-import { compilePolicySet } from '../src/policy/index.ts';
 import { type RevocationNode, startRevocation } from '../src/revocation/node.ts';
 import { revokeUserAccess } from '../src/revocation/revoke.ts';
 import { createRevocationState } from '../src/revocation/state.ts';
 import type { Db } from '../src/store/db.ts';
 import { migrate } from '../src/store/migrate.ts';
 import { openPostgres } from '../src/store/postgres.ts';
-import { machine, table } from './support.ts';
+import { benchCredential, machine, table } from './support.ts';
 
 console.log(`# revocation: fan-out latency, verification with a large set\nmachine: ${machine()}\n`);
 
@@ -101,31 +99,7 @@ const POLICY = {
 };
 
 function verificationRates(entries: number): { empty: number; full: number } {
-  const sealing = { kid: 'seal-bench', key: randomBytes(32) };
-  const keys = {
-    sealingKey: () => sealing,
-    sealingKeyById: (kid: string) => (kid === sealing.kid ? sealing : undefined),
-  };
-  const now = Date.now();
-  const minted = mintCredentials(createDerivedKeys(keys), {
-    userId: '00000000-0000-4000-8000-000000000001',
-    userName: 'alice',
-    accountId: '111122223333',
-    permissionSetId: '00000000-0000-4000-8000-000000000002',
-    permissionSetVersion: 1,
-    sessionId: '00000000-0000-4000-8000-000000000003',
-    issuedAt: now,
-    expiresAt: now + 3600_000,
-    mfa: true,
-    tags: {},
-  });
-  const entry = {
-    id: '00000000-0000-4000-8000-000000000002',
-    name: 'Developer',
-    version: 1,
-    sessionDuration: 'PT1H',
-    policies: compilePolicySet({ identity: [{ name: 'Developer', policy: POLICY }] }),
-  };
+  const { keys, minted, entry, now } = benchCredential(POLICY);
   const empty = createRevocationState({ staleAfter: 600_000, window: WINDOW });
   empty.reconciled();
   // A large set as a node holds it: users, sessions and assignments revoked within the window.

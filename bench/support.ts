@@ -1,9 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { createDerivedKeys, mintCredentials } from '../src/credentials/session-token.ts';
+import { compilePolicySet } from '../src/policy/index.ts';
+import type { PolicyDocument } from '../src/policy/types.ts';
 
 export const ROOT = new URL('../', import.meta.url).pathname;
 export const tempDir = () => mkdtempSync(join(tmpdir(), 'gh-bench-'));
@@ -79,4 +83,37 @@ export async function startGatehouse(env: Record<string, string>, port: number):
 export function table(rows: (string | number)[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   return rows.map((r) => r.map((c, i) => String(c).padEnd(widths[i]!)).join('  ')).join('\n');
+}
+
+/**
+ * What the in-process verification benchmarks verify: a sealing key, credentials minted under it
+ * for alice in account 111122223333, and the permission set entry they name, with `policy` inline.
+ */
+export function benchCredential(policy: PolicyDocument, tags: Record<string, string> = {}) {
+  const sealing = { kid: 'seal-bench', key: randomBytes(32) };
+  const keys = {
+    sealingKey: () => sealing,
+    sealingKeyById: (kid: string) => (kid === sealing.kid ? sealing : undefined),
+  };
+  const now = Date.now();
+  const minted = mintCredentials(createDerivedKeys(keys), {
+    userId: '00000000-0000-4000-8000-000000000001',
+    userName: 'alice',
+    accountId: '111122223333',
+    permissionSetId: '00000000-0000-4000-8000-000000000002',
+    permissionSetVersion: 1,
+    sessionId: '00000000-0000-4000-8000-000000000003',
+    issuedAt: now,
+    expiresAt: now + 3600_000,
+    mfa: true,
+    tags,
+  });
+  const entry = {
+    id: '00000000-0000-4000-8000-000000000002',
+    name: 'Developer',
+    version: 1,
+    sessionDuration: 'PT1H',
+    policies: compilePolicySet({ identity: [{ name: 'Developer', policy }] }),
+  };
+  return { keys, minted, entry, now };
 }
