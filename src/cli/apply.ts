@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { applyState, formatChange, formatSummary } from '../apply/apply.ts';
 import { parseState } from '../apply/load.ts';
 import { StateInvalid } from '../apply/problems.ts';
@@ -8,7 +7,7 @@ import { loadConfig } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 import { startRuntime } from '../runtime.ts';
 import type { Command } from './commands.ts';
-import { EXIT, type Io, UsageError } from './io.ts';
+import { EXIT, type Io, parseCommandArgs, UsageError } from './io.ts';
 
 const USAGE = `gatehouse apply -f FILE [--dry-run] [--prune]
 
@@ -20,12 +19,18 @@ each change (+ create, ~ change, - remove) and their number. Running it again ch
               declare (only for the sections FILE has; never the root administrator)
 exit codes: 0 applied (or nothing to do), 1 invalid file or failed apply, 2 usage`;
 
+const OPTIONS = {
+  file: { type: 'string', short: 'f', multiple: true },
+  'dry-run': { type: 'boolean' },
+  prune: { type: 'boolean' },
+} as const;
+
 export const applyCommand: Command = {
   summary: 'make users and groups match a declarative state file (apply -f state.yaml)',
   usage: USAGE,
   async run(args, context) {
     const { io } = context;
-    const { values, positionals } = parseOptions(args);
+    const { values, positionals } = parseCommandArgs(args, OPTIONS);
     if (values.help) {
       io.stdout(`${this.summary}\n\nusage: ${USAGE}`);
       return EXIT.ok;
@@ -72,24 +77,6 @@ export const applyCommand: Command = {
     }
   },
 };
-
-function parseOptions(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        file: { type: 'string', short: 'f', multiple: true },
-        'dry-run': { type: 'boolean' },
-        prune: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
 
 async function readStdin(io: Io): Promise<string> {
   if (!io.readStdin) throw new Error('standard input is not available');

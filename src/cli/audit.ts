@@ -1,12 +1,11 @@
 import { createWriteStream } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { readAudit, verifyAudit } from '../audit/audit.ts';
 import { loadConfig } from '../config/load.ts';
 import { checkMasterKey } from '../keys/keyring.ts';
 import { loadMasterKey } from '../keys/master-key.ts';
 import { openDb } from '../store/open.ts';
 import type { Command } from './commands.ts';
-import { UsageError } from './io.ts';
+import { parseCommandArgs, UsageError } from './io.ts';
 
 const USAGE = `gatehouse audit verify
   gatehouse audit export [--from SEQ] [--output FILE]
@@ -14,17 +13,16 @@ const USAGE = `gatehouse audit verify
 verify walks the hash chain and names the first row that was altered, removed or reordered
 (exit 1). export writes the log as JSON lines (stdout by default), oldest first.`;
 
+const OPTIONS = {
+  from: { type: 'string' },
+  output: { type: 'string', short: 'o' },
+} as const;
+
 export const auditCommand: Command = {
   summary: 'the audit log: audit verify (check the hash chain), audit export (JSON lines)',
   usage: USAGE,
   async run(args, context) {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(args);
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
-    const { values, positionals } = parsed;
+    const { values, positionals } = parseCommandArgs(args, OPTIONS);
     if (values.help) {
       context.io.stdout(`${this.summary}\n\nusage: ${USAGE}`);
       return 0;
@@ -69,16 +67,3 @@ export const auditCommand: Command = {
     }
   },
 };
-
-function parse(args: string[]) {
-  return parseArgs({
-    args,
-    options: {
-      from: { type: 'string' },
-      output: { type: 'string', short: 'o' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
-}

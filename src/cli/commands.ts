@@ -1,4 +1,3 @@
-import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { bootstrapRoot, setupUrl } from '../directory/bootstrap.ts';
@@ -13,7 +12,7 @@ import { migrate, migrationStatus, readMigrations } from '../store/migrate.ts';
 import { openDb } from '../store/open.ts';
 import { applyCommand } from './apply.ts';
 import { auditCommand } from './audit.ts';
-import { type Io, UsageError } from './io.ts';
+import { type Io, parseCommandArgs as parse, UsageError } from './io.ts';
 import { credentialsCommand, loginCommand } from './login.ts';
 import { scimCommand } from './scim.ts';
 import { syncCommand } from './sync.ts';
@@ -30,21 +29,6 @@ export interface CommandContext {
   configFile: string | undefined;
   /** Resolves when the process is asked to stop (SIGTERM/SIGINT); used by long-running commands. */
   stopSignal: Promise<void>;
-}
-
-const HELP = { help: { type: 'boolean', short: 'h' } } as const;
-
-function parse<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
-  try {
-    return parseArgs({
-      args,
-      options: { ...options, ...HELP } as T & typeof HELP,
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
 }
 
 const config = (context: CommandContext): Config =>

@@ -1,3 +1,4 @@
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 /** What a command writes to; tests pass their own. */
 export interface Io {
   stdout: (text: string) => void;
@@ -25,6 +26,22 @@ export class UsageError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'UsageError';
+  }
+}
+
+const HELP = { help: { type: 'boolean', short: 'h' } } as const;
+
+/** A command's arguments: its options plus `--help`, positionals allowed, anything else a UsageError. */
+export function parseCommandArgs<T extends ParseArgsOptionsConfig>(args: string[], options: T) {
+  try {
+    return parseArgs({
+      args,
+      options: { ...options, ...HELP } as T & typeof HELP,
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
 }
 

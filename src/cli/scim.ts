@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { CLI } from '../audit/audit.ts';
 import { createScimToken, MAX_ACTIVE_SCIM_TOKENS } from '../scim/tokens.ts';
 import type { Command } from './commands.ts';
-import { UsageError } from './io.ts';
+import { parseCommandArgs, UsageError } from './io.ts';
 import { expiryOf, listOrRevoke, withMigratedDb } from './token-actions.ts';
 
 const USAGE = `gatehouse scim tokens create --name NAME [--expires 90d]
@@ -15,11 +14,16 @@ expire (default 90 days, at most 366 days); at most ${MAX_ACTIVE_SCIM_TOKENS} ar
 the new one, switch the identity provider to it, then revoke the old one.`;
 
 /** `gatehouse scim tokens …`: SCIM provisioning tokens. */
+const OPTIONS = {
+  name: { type: 'string' },
+  expires: { type: 'string' },
+} as const;
+
 export const scimCommand: Command = {
   summary: 'SCIM provisioning tokens: scim tokens create --name N, scim tokens list, scim tokens revoke ID',
   usage: USAGE,
   async run(args, context) {
-    const { values, positionals } = parse(args);
+    const { values, positionals } = parseCommandArgs(args, OPTIONS);
     const { io } = context;
     if (values.help || positionals.length === 0) {
       io.stdout(`${this.summary}\n\nusage: ${USAGE}`);
@@ -52,20 +56,3 @@ export const scimCommand: Command = {
     throw new UsageError('expected "scim tokens create", "scim tokens list" or "scim tokens revoke ID"');
   },
 };
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        name: { type: 'string' },
-        expires: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}

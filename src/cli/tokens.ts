@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { CLI } from '../audit/audit.ts';
 import { SCOPE_DESCRIPTIONS, SCOPES, type Scope } from '../tokens/scopes.ts';
 import { createToken } from '../tokens/tokens.ts';
 import type { Command } from './commands.ts';
-import { UsageError } from './io.ts';
+import { parseCommandArgs, UsageError } from './io.ts';
 import { expiryOf, listOrRevoke, withMigratedDb } from './token-actions.ts';
 
 const USAGE = `gatehouse tokens create --name NAME --scope SCOPE [--scope SCOPE…] [--expires 30d]
@@ -16,11 +15,17 @@ scopes:
 ${SCOPES.map((s) => `  ${s.padEnd(16)} ${SCOPE_DESCRIPTIONS[s]}`).join('\n')}`;
 
 /** `gatehouse tokens …`: admin API tokens (bearer tokens for /api/v1). */
+const OPTIONS = {
+  name: { type: 'string' },
+  scope: { type: 'string', multiple: true },
+  expires: { type: 'string' },
+} as const;
+
 export const tokensCommand: Command = {
   summary: 'admin API tokens: tokens create --name N --scope S…, tokens list, tokens revoke ID',
   usage: USAGE,
   async run(args, context) {
-    const { values, positionals } = parse(args);
+    const { values, positionals } = parseCommandArgs(args, OPTIONS);
     const { io } = context;
     if (values.help) {
       io.stdout(`${this.summary}\n\nusage: ${USAGE}`);
@@ -61,21 +66,3 @@ export const tokensCommand: Command = {
     throw new UsageError('expected "tokens create", "tokens list" or "tokens revoke ID"');
   },
 };
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: {
-        name: { type: 'string' },
-        scope: { type: 'string', multiple: true },
-        expires: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
