@@ -4,6 +4,7 @@
 // them on a timer; events are rows, so a lost notification loses nothing.
 import { EVENTS_CHANNEL } from '../directory/events.ts';
 import type { Revocation } from '../revocation/state.ts';
+import { serialPasses } from '../serial-passes.ts';
 import type { Db, Queryable } from '../store/db.ts';
 
 const TYPES = [
@@ -111,30 +112,15 @@ export async function startAccessRevocationFeed(
   options: { window: number; interval: number; onError?: (error: unknown) => void },
 ): Promise<AccessRevocationFeed> {
   let cursor = 0;
-  let running: Promise<void> | undefined;
-  let again = false;
-  const catchUp = (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
+  const passes = serialPasses(async () => {
+    for (;;) {
+      const events = await readSince(db, cursor, options.window);
+      if (events.length === 0) return;
+      for (const r of await revocationsOf(db, events)) target.apply(r);
+      cursor = events.at(-1)!.id;
     }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          for (;;) {
-            const events = await readSince(db, cursor, options.window);
-            if (events.length === 0) break;
-            for (const r of await revocationsOf(db, events)) target.apply(r);
-            cursor = events.at(-1)!.id;
-          }
-        } while (again);
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
-  };
+  });
+  const catchUp = passes.run;
   const wake = () => void catchUp().catch((error: unknown) => options.onError?.(error));
   await catchUp();
   const unlisten = await db.listen(EVENTS_CHANNEL, wake);
@@ -144,7 +130,7 @@ export async function startAccessRevocationFeed(
     async close() {
       clearInterval(timer);
       await unlisten();
-      await running?.catch(() => {});
+      await passes.current()?.catch(() => {});
     },
   };
 }

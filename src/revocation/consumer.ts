@@ -1,5 +1,6 @@
 import { EVENTS_CHANNEL, readEvents, type StoredEvent } from '../directory/events.ts';
 import type { Logger } from '../log.ts';
+import { serialPasses } from '../serial-passes.ts';
 import type { Db } from '../store/db.ts';
 
 export type EventHandler = (event: StoredEvent) => Promise<void>;
@@ -30,7 +31,6 @@ export async function startEventConsumer(
      on conflict (name) do nothing`,
     [name],
   );
-  let running: Promise<void> | undefined;
   let closed = false;
 
   const once = async () => {
@@ -59,27 +59,12 @@ export async function startEventConsumer(
       }
     });
   };
-  let again = false;
   // One pass at a time; a wake-up during a pass earns one more pass, so no notice is slept through.
-  const drain = (): Promise<void> => {
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          await once();
-        } while (again && !closed);
-      } catch (error) {
-        log.warn({ consumer: name, err: (error as Error).message }, 'event consumer failed');
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
-  };
+  const passes = serialPasses(once, () => closed);
+  const drain = (): Promise<void> =>
+    passes.run().catch((error: unknown) => {
+      log.warn({ consumer: name, err: (error as Error).message }, 'event consumer failed');
+    });
 
   const unlisten = await db.listen(EVENTS_CHANNEL, () => void drain());
   const timer = setInterval(() => void drain(), options.interval).unref();
@@ -89,7 +74,7 @@ export async function startEventConsumer(
       closed = true;
       clearInterval(timer);
       await unlisten();
-      await running;
+      await passes.current()?.catch(() => {});
     },
   };
 }
