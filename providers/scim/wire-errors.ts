@@ -1,18 +1,7 @@
-import { type ErrorKind, isGatehouseError } from '../../src/errors.ts';
+import { isGatehouseError } from '../../src/errors.ts';
+import { STATUS_BY_KIND } from '../../src/http/errors.ts';
 import type { ScimType } from '../../src/scim/errors.ts';
 import { ERROR } from '../../src/scim/schemas.ts';
-
-const STATUS_BY_KIND: Record<ErrorKind, number> = {
-  invalid: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  conflict: 409,
-  precondition_failed: 412,
-  too_large: 413,
-  rate_limited: 429,
-  unavailable: 503,
-};
 
 /** Directory codes that have a SCIM error type of their own. */
 const SCIM_TYPE_BY_CODE: Record<string, ScimType> = {
